@@ -1,0 +1,353 @@
+"""The `rectify` command: parse options, call one library function, print the result.
+
+Every refusal from the library (RectifyError) becomes one line on stderr starting `Error:` and
+exit status 1; the library has already rolled its transaction back.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from workflow.app import App
+from workflow.errors import InvalidInput, RectifyError
+from workflow.output import FORMATS, render
+from workflow.services import demo as demo_service
+from workflow.services import directory, importer, lifecycle, lists, queries
+from workflow.services.queries import KINDS, LEVELS, LIST_FIELDS, STATES, TABLE_COLUMNS
+from workflow.settings import load_settings
+
+HISTORY_FIELDS = ("at", "actor", "trigger", "from", "to", "note")
+
+
+class RectifyGroup(click.Group):
+    """Turns library refusals into click's one-line `Error:` output."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RectifyError as exc:
+            raise click.ClickException(_one_line(str(exc))) from None
+        except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
+            raise click.ClickException("database: " + _one_line(str(cause))) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+pass_app = click.make_pass_decorator(App)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for people (aligned for Chinese text), json or csv for programs.",
+)  # fmt: skip
+
+
+def parse_date(text: str | None, what: str) -> date | None:
+    from workflow.ledger.dates import parse_deadline
+
+    if text is None:
+        return None
+    try:
+        return parse_deadline(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {text!r}: {exc}") from None
+
+
+@click.group(cls=RectifyGroup)
+@click.option("--db", envvar="RECTIFY_DB", help="Database file or SQLAlchemy URL [./rectify.db].")
+@click.option(
+    "--as", "actor", envvar="RECTIFY_USER", help="Who acts, for the audit trail [OS user]."
+)
+@click.option("--config", envvar="RECTIFY_CONFIG", help="YAML settings file.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of tables [zh].")
+@click.version_option(package_name="rectify")
+@click.pass_context
+def main(
+    ctx: click.Context, db: str | None, actor: str | None, config: str | None, lang: str | None
+) -> None:
+    """rectify: problem, task and responsibility lists (整改清单) with warnings.
+
+    RECTIFY_NOW=2020-09-30T09:00 replaces the clock for any command (drills, tests).
+    """
+    try:
+        settings = load_settings(db=db, actor=actor, config_file=config, lang=lang)
+    except RectifyError as exc:
+        raise click.ClickException(_one_line(str(exc))) from None
+    app = App(settings)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@main.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database, or upgrade it to this version's schema."""
+    from workflow.db.migrate import upgrade
+
+    before, after = upgrade(app.db)
+    name = app.db.display_name
+    if before is None:
+        click.echo(f"Initialised {name} (schema {after}).")
+    elif before == after:
+        click.echo(f"{name} is up to date (schema {after}).")
+    else:
+        click.echo(f"Upgraded {name} from schema {before} to {after}.")
+
+
+@main.group()
+def unit() -> None:
+    """Responsible units (责任单位)."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--email", help="The unit's mailbox, for yellow and red warnings.")
+@click.option("--phone", help="The unit's duty phone, for SMS warnings.")
+@click.option(
+    "--group", help="A group such as 乡镇: a ledger row for 各乡镇 goes to every unit in it."
+)
+@pass_app
+def unit_add(
+    app: App, code: str, name: str, email: str | None, phone: str | None, group: str | None
+) -> None:
+    """Add a unit with a short CODE and its NAME (e.g. slj 水利局)."""
+    directory.add_unit(app, code, name, email=email, phone=phone, group=group)
+    click.echo(f"Added unit {code} {name}.")
+
+
+@main.group()
+def person() -> None:
+    """People who answer for items (责任人) and unit heads."""
+
+
+@person.command("add")
+@click.argument("name")
+@click.option("--unit", "unit_", required=True, help="The person's unit, by code or name.")
+@click.option("--email")
+@click.option("--phone")
+@click.option("--head", is_flag=True, help="The unit's head: receives items for cooperating units.")
+@pass_app
+def person_add(
+    app: App, name: str, unit_: str, email: str | None, phone: str | None, head: bool
+) -> None:
+    """Add a person NAME to a unit."""
+    directory.add_person(app, name, unit_, email=email, phone=phone, head=head)
+    click.echo(f"Added {name} to {unit_}{' as head' if head else ''}.")
+
+
+@main.group()
+def campaign() -> None:
+    """Rectification campaigns, each with a bottom-line deadline (底线)."""
+
+
+@campaign.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--deadline", required=True, help="Bottom line (底线): everything closed by then.")
+@click.option("--policy", default="default", show_default=True, help="Escalation policy name.")
+@click.option("--leader", help="The leader who receives red warnings (a person's name).")
+@pass_app
+def campaign_add(
+    app: App, code: str, name: str, deadline: str, policy: str, leader: str | None
+) -> None:
+    """Add a campaign CODE with its NAME."""
+    due = parse_date(deadline, "--deadline")
+    assert due is not None
+    directory.add_campaign(app, code, name, deadline=due, policy=policy, leader=leader)
+    click.echo(f"Added campaign {code} {name}, bottom line {due.isoformat()}.")
+
+
+@main.group()
+def problem() -> None:
+    """The problem list (问题清单)."""
+
+
+@problem.command("add")
+@click.option("--campaign", "campaign_", required=True, help="Campaign code.")
+@click.option("--title", required=True, help="What was found (问题描述).")
+@click.option("--source", help="Where it came from (问题来源), e.g. 国务院成效考核.")
+@click.option("--category", help="Category (问题类别), e.g. 饮水安全.")
+@pass_app
+def problem_add(
+    app: App, campaign_: str, title: str, source: str | None, category: str | None
+) -> None:
+    """Add a problem to a campaign; prints its ref."""
+    click.echo(lists.add_problem(app, campaign_, title, source=source, category=category))
+
+
+@main.group()
+def task() -> None:
+    """The task list (任务清单)."""
+
+
+@task.command("add")
+@click.option("--problem", "problem_", required=True, help="The problem's ref (P...).")
+@click.option("--title", required=True, help="The rectification measure (整改措施).")
+@click.option("--deadline", required=True, help="整改时限, e.g. 2020-09-30 or 2020年9月30日.")
+@pass_app
+def task_add(app: App, problem_: str, title: str, deadline: str) -> None:
+    """Add a task to a problem; prints its ref."""
+    due = parse_date(deadline, "--deadline")
+    assert due is not None
+    click.echo(lists.add_task(app, problem_, title, deadline=due))
+
+
+@main.command()
+@click.argument("task_ref", metavar="TASK")
+@click.option("--unit", "unit_", required=True, help="Responsible unit, by code or name.")
+@click.option("--person", "person_", required=True, help="Responsible person (NAME or NAME@UNIT).")
+@click.option("--deadline", help="Deadline for this item [the task's].")
+@click.option("--role", type=click.Choice(["lead", "cooperate"]), default="lead", show_default=True)
+@pass_app
+def assign(
+    app: App, task_ref: str, unit_: str, person_: str, deadline: str | None, role: str
+) -> None:
+    """交办: give TASK to a unit and a person; prints the new item's ref."""
+    due = parse_date(deadline, "--deadline")
+    click.echo(lists.assign(app, task_ref, unit=unit_, person=person_, deadline=due, role=role))
+
+
+def _report(outcome: lifecycle.Outcome) -> None:
+    click.echo(f"{outcome.ref}: {outcome.from_state} -> {outcome.to_state}")
+    for ref, before, after in outcome.rolled_up:
+        click.echo(f"{ref}: {before} -> {after}")
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--note", required=True, help="What was done (报结说明).")
+@click.option(
+    "--evidence", "evidence_paths", multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file proving the fix; repeat for several. Stored with its SHA-256.",
+)  # fmt: skip
+@pass_app
+def fix(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) -> None:
+    """Report REF fixed (报结), with a note and optional evidence."""
+    files = [lifecycle.EvidenceFile.read(path) for path in evidence_paths]
+    _report(lifecycle.fire(app, ref, "fix", note=note, evidence_files=files))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--note", help="Acceptance remarks.")
+@pass_app
+def accept(app: App, ref: str, note: str | None) -> None:
+    """Acceptance check passed: close REF (销号)."""
+    _report(lifecycle.fire(app, ref, "accept", note=note))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--note", required=True, help="Why the fix is not accepted.")
+@pass_app
+def reject(app: App, ref: str, note: str) -> None:
+    """Send a fixed REF back to its unit (退回)."""
+    _report(lifecycle.fire(app, ref, "reject", note=note))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the closed item is open again (反弹).")
+@pass_app
+def reopen(app: App, ref: str, reason: str) -> None:
+    """Reopen a closed REF."""
+    _report(lifecycle.fire(app, ref, "reopen", note=reason))
+
+
+@main.command()
+@click.argument("ref")
+@format_option
+@pass_app
+def show(app: App, ref: str, fmt: str) -> None:
+    """Show one problem, task or item, with its tasks, items or evidence."""
+    with app.ready_db().read() as conn:
+        record = queries.show(conn, ref)
+    if fmt != "table":
+        children: dict[str, Any] = {
+            k: record.pop(k) for k in ("items", "tasks", "evidence") if k in record
+        }
+        _print(fmt, app, [{**record, **children}], [*record, *children])
+        return
+    fields = [k for k in record if k not in ("items", "tasks", "evidence")]
+    _print("table", app, [{"field": k, "value": record[k]} for k in fields], ["field", "value"])
+    for key, kind in (("tasks", "task"), ("items", "responsibility")):
+        if record.get(key):
+            click.echo()
+            _print("table", app, record[key], TABLE_COLUMNS[kind])
+    for file in record.get("evidence", []):
+        click.echo(f"evidence: {file['filename']}  sha256 {file['sha256']}  {file['size']} bytes")
+
+
+@main.command()
+@click.argument("ref")
+@format_option
+@pass_app
+def history(app: App, ref: str, fmt: str) -> None:
+    """The audit trail of REF: who did what, when, from which state to which."""
+    with app.ready_db().read() as conn:
+        rows = queries.history(conn, ref)
+    _print(fmt, app, rows, HISTORY_FIELDS if fmt == "table" else (*HISTORY_FIELDS, "evidence"))
+
+
+@main.command("list")
+@click.option("--campaign", "campaign_", help="Campaign code.")
+@click.option("--unit", "unit_", help="Unit code or name.")
+@click.option("--state", type=click.Choice(STATES))
+@click.option("--level", type=click.Choice(LEVELS))
+@click.option("--kind", type=click.Choice(KINDS), default="responsibility", show_default=True)
+@format_option
+@pass_app
+def list_(
+    app: App,
+    campaign_: str | None,
+    unit_: str | None,
+    state: str | None,
+    level: str | None,
+    kind: str,
+    fmt: str,
+) -> None:
+    """List problems, tasks or responsibility items (the default), filtered."""
+    with app.ready_db().read() as conn:
+        rows = queries.list_rows(
+            conn, kind=kind, campaign=campaign_, unit=unit_, state=state, level=level
+        )
+        _print(fmt, app, rows, TABLE_COLUMNS[kind] if fmt == "table" else LIST_FIELDS)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_", required=True, help="Campaign code.")
+@pass_app
+def import_(app: App, file: Path, campaign_: str) -> None:
+    """Import a ledger (整改台账, .xlsx or .csv): all rows, or none if any is bad."""
+    summary = importer.import_ledger(app, file, campaign_)
+    click.echo(
+        f"Imported {summary.problems} problems, {summary.tasks} tasks and {summary.items} "
+        f"responsibility items into {campaign_} ({summary.first_ref}..{summary.last_ref})."
+    )
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Build a sample campaign from the seed speech, walk it through weeks, print the lists.
+
+    Runs in a temporary database unless --db or RECTIFY_DB names one, which must be new.
+    """
+    source = ctx.find_root().get_parameter_source("db")
+    given = source not in (None, click.core.ParameterSource.DEFAULT)
+    demo_service.run(ctx.ensure_object(App), out=sys.stdout, keep=given)
+
+
+def _print(fmt: str, app: App, rows: Iterable[Mapping[str, Any]], columns: Any) -> None:
+    render(rows, list(columns), fmt, sys.stdout, lang=app.settings.lang, zone=app.settings.zone)

@@ -1,0 +1,137 @@
+"""Helpers shared by the channel modules: settings parsing, safe error text, batching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from notifications.channels.base import ChannelNotConfigured, DeliveryResult, Message
+
+ERROR_MAX_CHARS = 300
+DEFAULT_HTTP_TIMEOUT = 10.0
+_WHITESPACE = re.compile(r"\s+")
+
+
+# --- settings ------------------------------------------------------------------------
+
+
+def setting(settings: Mapping[str, str], key: str, default: str = "") -> str:
+    """A stripped value; blank counts as unset because env files often hold `KEY=`."""
+    value = settings.get(key)
+    if value is None or not value.strip():
+        return default
+    return value.strip()
+
+
+def require(settings: Mapping[str, str], *keys: str) -> dict[str, str]:
+    """Values of ``keys``; raise naming *every* missing key so one fix is enough."""
+    missing = [key for key in keys if not setting(settings, key)]
+    if missing:
+        raise ChannelNotConfigured("missing " + ", ".join(missing))
+    return {key: setting(settings, key) for key in keys}
+
+
+def positive_float(settings: Mapping[str, str], key: str, default: float) -> float:
+    raw = setting(settings, key)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise ChannelNotConfigured(f"{key} must be a positive number of seconds")
+    return value
+
+
+def http_timeout(settings: Mapping[str, str]) -> float:
+    return positive_float(settings, "RECTIFY_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT)
+
+
+def http_url(settings: Mapping[str, str], key: str) -> str:
+    """A required http(s) URL. The value is never echoed: webhook URLs carry tokens."""
+    url = require(settings, key)[key]
+    if not url.lower().startswith(("http://", "https://")):
+        raise ChannelNotConfigured(f"{key} must be an http:// or https:// URL")
+    return url
+
+
+# --- results -------------------------------------------------------------------------
+
+
+def safe_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """One line, bounded, with every secret value masked.
+
+    Servers sometimes echo request data back in error replies, so anything that
+    ends up in a DeliveryResult goes through here.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _WHITESPACE.sub(" ", text).strip()
+    if len(text) > ERROR_MAX_CHARS:
+        text = text[: ERROR_MAX_CHARS - 1] + "…"
+    return text
+
+
+def delivered(message: Message) -> DeliveryResult:
+    return DeliveryResult(message_id=message.id, ok=True)
+
+
+def failed(
+    message: Message, error: str, *, retryable: bool, secrets: Iterable[str] = ()
+) -> DeliveryResult:
+    return DeliveryResult(
+        message_id=message.id,
+        ok=False,
+        error=safe_text(error, secrets) or "unknown error",
+        retryable=retryable,
+    )
+
+
+class AbortBatch(Exception):
+    """Raised by a per-message sender when the rest of the batch cannot succeed now.
+
+    E.g. the gateway is unreachable or rate-limits us: trying the remaining
+    messages one by one would only multiply timeouts, so they are failed as
+    retryable without being attempted.
+    """
+
+    def __init__(self, error: str, *, current: DeliveryResult | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.current = current  # the result for the message that hit the condition
+
+
+def send_each(
+    messages: Sequence[Message],
+    send_one: Callable[[Message], DeliveryResult],
+    secrets: Iterable[str] = (),
+) -> list[DeliveryResult]:
+    """Send messages one by one, stopping early (retryably) on AbortBatch."""
+    secrets = tuple(secrets)
+    results: list[DeliveryResult] = []
+    for index, message in enumerate(messages):
+        try:
+            results.append(send_one(message))
+        except AbortBatch as abort:
+            results.append(
+                abort.current or failed(message, abort.error, retryable=True, secrets=secrets)
+            )
+            skipped = f"not attempted: {abort.error}"
+            results.extend(
+                failed(rest, skipped, retryable=True, secrets=secrets)
+                for rest in messages[index + 1 :]
+            )
+            break
+    return results
+
+
+def mask_url(url: str) -> str:
+    """scheme://host/path with query and userinfo dropped, for reprs (tokens live there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}" + ("?***" if parts.query else "")

@@ -1,0 +1,208 @@
+"""SMTP delivery: one connection (and one login) per batch, per-recipient results."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate, make_msgid
+
+from notifications.channels._util import (
+    delivered,
+    failed,
+    positive_float,
+    require,
+    safe_text,
+    setting,
+)
+from notifications.channels.base import (
+    Channel,
+    ChannelNotConfigured,
+    DeliveryResult,
+    Message,
+)
+
+SECURITY_MODES = ("none", "starttls", "ssl")
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    sender: str  # envelope and header From address
+    sender_name: str = ""
+    security: str = "none"
+    user: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    ca_file: str = ""  # private CA for intranet mail servers; default trust store otherwise
+
+
+class _ConnectionLost(Exception):
+    pass
+
+
+class EmailChannel(Channel):
+    name = "email"
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+
+    def __repr__(self) -> str:
+        c = self.config
+        login = f", user={c.user!r}" if c.user else ""
+        return f"EmailChannel({c.host}:{c.port}, security={c.security}{login}, from={c.sender!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> EmailChannel:
+        values = require(settings, "RECTIFY_SMTP_HOST", "RECTIFY_SMTP_FROM")
+        security = setting(settings, "RECTIFY_SMTP_SECURITY", "none").lower()
+        if security not in SECURITY_MODES:
+            raise ChannelNotConfigured("RECTIFY_SMTP_SECURITY must be none, starttls or ssl")
+        port_text = setting(settings, "RECTIFY_SMTP_PORT", "465" if security == "ssl" else "25")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ChannelNotConfigured("RECTIFY_SMTP_PORT must be a TCP port number")
+        user = setting(settings, "RECTIFY_SMTP_USER")
+        # Not stripped: leading/trailing spaces can be part of a real password.
+        password = settings.get("RECTIFY_SMTP_PASSWORD") or ""
+        if bool(user) != bool(password):
+            raise ChannelNotConfigured(
+                "RECTIFY_SMTP_USER and RECTIFY_SMTP_PASSWORD must be set together"
+            )
+        return cls(
+            SmtpConfig(
+                host=values["RECTIFY_SMTP_HOST"],
+                port=int(port_text),
+                sender=values["RECTIFY_SMTP_FROM"],
+                sender_name=setting(settings, "RECTIFY_SMTP_FROM_NAME"),
+                security=security,
+                user=user,
+                password=password,
+                timeout=positive_float(settings, "RECTIFY_SMTP_TIMEOUT", DEFAULT_TIMEOUT),
+                ca_file=setting(settings, "RECTIFY_SMTP_CA_FILE"),
+            )
+        )
+
+    # --- sending ---------------------------------------------------------------------
+
+    def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        if not messages:
+            return []  # no point opening a connection
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+            reason = self._safe(f"SMTP connection failed: {_describe(error)}")
+            return [failed(m, reason, retryable=True) for m in messages]
+        results: list[DeliveryResult] = []
+        try:
+            for message in messages:
+                try:
+                    results.append(self._send_one(smtp, message))
+                except _ConnectionLost as lost:
+                    reason = str(lost)
+                    results.append(failed(message, reason, retryable=True))
+                    done = len(results)
+                    results.extend(
+                        failed(m, f"not attempted: {reason}", retryable=True)
+                        for m in messages[done:]
+                    )
+                    break
+        finally:
+            _disconnect(smtp)
+        return results
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        context = ssl.create_default_context(cafile=c.ca_file or None)
+        smtp: smtplib.SMTP
+        if c.security == "ssl":
+            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+        try:
+            if c.security == "starttls":
+                smtp.ehlo()
+                smtp.starttls(context=context)
+                smtp.ehlo()  # capabilities (AUTH, SMTPUTF8) may change after TLS
+            if c.user:
+                smtp.login(c.user, c.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _send_one(self, smtp: smtplib.SMTP, message: Message) -> DeliveryResult:
+        try:
+            email = self._build(message)
+        except (ValueError, IndexError, HeaderParseError) as error:
+            return failed(message, f"invalid email address: {error}", retryable=False)
+        try:
+            smtp.send_message(email, from_addr=self.config.sender, to_addrs=[message.address])
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()), (0, b""))
+            return self._refused(message, "recipient refused", code, reply)
+        except smtplib.SMTPSenderRefused as error:
+            return self._refused(message, "sender refused", error.smtp_code, error.smtp_error)
+        except smtplib.SMTPServerDisconnected as error:
+            raise _ConnectionLost(self._safe(f"SMTP connection lost: {error}")) from error
+        except smtplib.SMTPResponseException as error:  # includes SMTPDataError
+            return self._refused(message, "rejected", error.smtp_code, error.smtp_error)
+        except smtplib.SMTPNotSupportedError as error:
+            # e.g. a non-ASCII address on a server without SMTPUTF8: same result next time.
+            return failed(message, f"not supported by server: {error}", retryable=False)
+        except (OSError, smtplib.SMTPException) as error:
+            raise _ConnectionLost(self._safe(f"SMTP error: {_describe(error)}")) from error
+        return delivered(message)
+
+    def _refused(
+        self, message: Message, what: str, code: int, reply: bytes | str
+    ) -> DeliveryResult:
+        text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply
+        # 5xx is a permanent SMTP reply; 4xx (greylisting, mailbox busy) is transient.
+        permanent = 500 <= code < 600
+        return failed(
+            message, f"{what}: {code} {text}", retryable=not permanent, secrets=self._secrets()
+        )
+
+    def _build(self, message: Message) -> EmailMessage:
+        c = self.config
+        email = EmailMessage(policy=SMTP_POLICY)
+        # The SMTP policy RFC 2047-encodes non-ASCII header text (subject, names).
+        email["Subject"] = message.subject
+        email["From"] = Address(display_name=c.sender_name, addr_spec=c.sender)
+        email["To"] = Address(display_name=message.recipient, addr_spec=message.address)
+        email["Date"] = formatdate(localtime=True)
+        # Pass the domain: make_msgid's default calls getfqdn(), a DNS lookup per message.
+        email["Message-ID"] = make_msgid(domain=c.sender.rpartition("@")[2] or "localhost")
+        # base64 rather than 8bit: older intranet relays do not all announce 8BITMIME.
+        email.set_content(message.body, charset="utf-8", cte="base64")
+        return email
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self.config.password,) if self.config.password else ()
+
+    def _safe(self, text: str) -> str:
+        return safe_text(text, self._secrets())
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply
+        return f"{error.smtp_code} {text}"
+    return str(error) or type(error).__name__
+
+
+def _disconnect(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass  # the server may already be gone; we only need the socket released
+    finally:
+        smtp.close()

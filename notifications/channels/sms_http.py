@@ -1,0 +1,69 @@
+"""Generic HTTP SMS gateway: POST {"phone": ..., "text": ...} as UTF-8 JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from notifications.channels import _http
+from notifications.channels._util import (
+    AbortBatch,
+    delivered,
+    failed,
+    http_timeout,
+    http_url,
+    mask_url,
+    send_each,
+    setting,
+)
+from notifications.channels.base import DeliveryResult, Message
+from notifications.channels.sms import SmsChannel
+
+
+class HttpSmsChannel(SmsChannel):
+    backend = "http"
+
+    def __init__(self, url: str, *, token: str = "", timeout: float = 10.0) -> None:
+        self.url = url
+        self._token = token
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        auth = ", token=***" if self._token else ""
+        return f"HttpSmsChannel({mask_url(self.url)}{auth})"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, str]) -> HttpSmsChannel:
+        return cls(
+            http_url(settings, "RECTIFY_SMS_URL"),
+            token=setting(settings, "RECTIFY_SMS_TOKEN"),
+            timeout=http_timeout(settings),
+        )
+
+    def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        return send_each(messages, self._send_one, self._secrets())
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._token,) if self._token else ()
+
+    def _send_one(self, message: Message) -> DeliveryResult:
+        body = json.dumps({"phone": message.address, "text": message.body}, ensure_ascii=False)
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json",
+        }
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        try:
+            reply = _http.post(self.url, body.encode("utf-8"), headers, self.timeout)
+        except _http.TransportError as error:
+            raise AbortBatch(f"SMS gateway unreachable: {error}") from error
+        if 200 <= reply.status < 300:
+            return delivered(message)
+        error_text = f"SMS gateway HTTP {reply.status}: {_http.reply_excerpt(reply)}"
+        return failed(
+            message,
+            error_text,
+            retryable=_http.status_retryable(reply.status),
+            secrets=self._secrets(),
+        )

@@ -1,0 +1,65 @@
+"""The application, wired once per process: settings, database, definitions, services.
+
+The CLI builds one App in its group callback; a library user builds one the same way. Nothing
+connects or reads files until the first service that needs it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from functools import cached_property
+
+from definitions.machines import DefinitionError, MachineSpec, load_machines
+from workflow.clock import utc_now
+from workflow.db.engine import Database
+from workflow.errors import RectifyError
+from workflow.machines import GUARDS, Machines
+from workflow.settings import Settings
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def acting(self, *, actor: str | None = None, now: datetime | None = None) -> App:
+        """The same application for another actor or moment (drills, the demo), sharing its
+        database connection pool and definitions."""
+        clone = App(
+            replace(self.settings, actor=actor or self.settings.actor, now=now or self.settings.now)
+        )
+        for name in ("db", "machine_specs", "machines"):
+            if name in self.__dict__:
+                clone.__dict__[name] = self.__dict__[name]
+        return clone
+
+    def now(self) -> datetime:
+        """The clock every service uses; RECTIFY_NOW replaces it for drills and tests."""
+        return self.settings.now or utc_now()
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.db_url)
+
+    @cached_property
+    def machine_specs(self) -> dict[str, MachineSpec]:
+        try:
+            return load_machines(self.settings.definitions_dir / "machines", GUARDS.keys())
+        except DefinitionError as exc:
+            raise RectifyError("definitions are invalid: " + str(exc)) from None
+
+    @cached_property
+    def machines(self) -> Machines:
+        return Machines(self.machine_specs)
+
+    def policy_names(self) -> set[str]:
+        return {path.stem for path in (self.settings.definitions_dir / "policies").glob("*.yaml")}
+
+    def ready_db(self) -> Database:
+        """The database, checked to be at the schema this code expects."""
+        self.db.require_current_schema()
+        return self.db
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()

@@ -1,0 +1,29 @@
+"""Time as the product sees it: aware datetimes, deadlines as dates in the configured zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from workflow.errors import InvalidInput
+
+
+def parse_instant(text: str, zone: ZoneInfo, what: str) -> datetime:
+    """An ISO date-time (or date); one without an offset is read in `zone`."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{what} {text!r} is not an ISO date-time (like 2020-09-30T09:00)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()

@@ -1,0 +1,191 @@
+"""The tables. Alembic migrations (migrations/versions) create them; a test checks both agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+STATE_CHECK = "state IN ('issued', 'assigned', 'fixed', 'closed')"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC; SQLite keeps no offset, so naive values read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _stamps() -> list[Column[Any]]:
+    return [
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    # A group such as 乡镇: a ledger row for 各乡镇 fans out to every unit in it.
+    Column("unit_group", String(50), index=True),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False, index=True),
+    Column("unit_id", ForeignKey("units.id"), nullable=False, index=True),
+    Column("email", String(200)),
+    Column("phone", String(40)),
+    Column("is_head", Boolean, nullable=False, default=False),
+    UniqueConstraint("unit_id", "name", name="uq_people_unit_name"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("policy", String(50), nullable=False),
+    Column("leader_id", ForeignKey("people.id")),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The last number handed out for each ref prefix (P, T, R), so bulk imports can take a block.
+counters = Table(
+    "counters",
+    metadata,
+    Column("prefix", String(1), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+problems = Table(
+    "problems",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("ledger_no", String(20)),
+    Column("source", Text),
+    Column("category", Text),
+    Column("title", Text, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    *_stamps(),
+    CheckConstraint(STATE_CHECK, name="state"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("problem_id", ForeignKey("problems.id"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    *_stamps(),
+    CheckConstraint(STATE_CHECK, name="state"),
+)
+
+items = Table(
+    "responsibility_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("task_id", ForeignKey("tasks.id"), nullable=False, index=True),
+    # 明确到人、到时间、到单位: none of the three may be missing.
+    Column("unit_id", ForeignKey("units.id"), nullable=False, index=True),
+    Column("person_id", ForeignKey("people.id"), nullable=False, index=True),
+    Column("role", String(10), nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("level", String(10), nullable=False, default="none"),
+    Column("definition_version", Integer, nullable=False),
+    *_stamps(),
+    CheckConstraint(STATE_CHECK, name="state"),
+    CheckConstraint("role IN ('lead', 'cooperate')", name="role"),
+    CheckConstraint("level IN ('none', 'blue', 'yellow', 'red')", name="level"),
+    Index("ix_responsibility_items_state_deadline", "state", "deadline"),
+)
+
+# The audit trail. Database triggers refuse UPDATE and DELETE on it (see the first migration).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("ref", String(20), nullable=False, index=True),
+    Column("trigger", String(30), nullable=False),
+    Column("from_state", String(10)),
+    Column("to_state", String(10), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("note", Text),
+)
+
+evidence_blobs = Table(
+    "evidence_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("audit_events.id"), nullable=False, index=True),
+    Column("filename", Text, nullable=False),
+    Column("sha256", ForeignKey("evidence_blobs.sha256"), nullable=False),
+)

@@ -1,0 +1,155 @@
+"""Rows out as a table aligned for Chinese text, as JSON, or as CSV.
+
+Table cells are measured in terminal columns (wcwidth: a Chinese character takes two), so
+columns line up in a terminal. JSON and CSV carry codes (assigned, red, 2020-09-30), not labels,
+so scripts can read them; CSV cells that a spreadsheet would run as a formula are defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from wcwidth import wcswidth
+
+FORMATS = ("table", "json", "csv")
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "issued": "已下发",
+        "assigned": "已交办",
+        "fixed": "已整改",
+        "closed": "已销号",
+        "none": "—",
+        "blue": "蓝色预警",
+        "yellow": "黄色预警",
+        "red": "红色预警",
+        "problem": "问题",
+        "task": "任务",
+        "responsibility": "责任",
+        "lead": "牵头",
+        "cooperate": "配合",
+    },
+    "en": {"none": "-"},
+}
+HEADERS: dict[str, dict[str, str]] = {
+    "zh": {
+        "ref": "编号",
+        "kind": "类别",
+        "title": "标题",
+        "state": "状态",
+        "level": "预警",
+        "deadline": "整改时限",
+        "unit": "责任单位",
+        "person": "责任人",
+        "task": "任务",
+        "problem": "问题",
+        "campaign": "专项",
+        "role": "角色",
+        "at": "时间",
+        "actor": "操作人",
+        "trigger": "操作",
+        "from": "原状态",
+        "to": "新状态",
+        "note": "说明",
+    },
+    "en": {},
+}
+# Cells a spreadsheet would evaluate (OWASP CSV injection): prefixed with a quote mark.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
+    """How one value reads in a table for people."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return format_date(value, lang)
+    text = str(value)
+    return LABELS[lang].get(text, text)
+
+
+def format_date(day: date, lang: str) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def render_table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    out: IO[str],
+    *,
+    lang: str,
+    zone: ZoneInfo,
+) -> int:
+    header = [HEADERS[lang].get(c, c) for c in columns]
+    body = [[cell_text(row.get(c), lang, zone) for c in columns] for row in rows]
+    widths = [max(_width(text) for text in column) for column in zip(header, *body, strict=False)]
+    for line in [header, *body]:
+        padded = [
+            text + " " * (width - _width(text)) for text, width in zip(line, widths, strict=True)
+        ]
+        out.write("  ".join(padded).rstrip() + "\n")
+    return len(body)
+
+
+def render_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    """A JSON array written row by row, so a long list never sits in memory as one string."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps({c: _plain(row.get(c)) for c in columns}, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def render_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([_defuse(_plain(row.get(c))) for c in columns])
+        count += 1
+    return count
+
+
+def render(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    out: IO[str],
+    *,
+    lang: str,
+    zone: ZoneInfo,
+) -> int:
+    if fmt == "json":
+        return render_json(rows, columns, out)
+    if fmt == "csv":
+        return render_csv(rows, columns, out)
+    return render_table(rows, columns, out, lang=lang, zone=zone)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [{k: _plain(v) for k, v in entry.items()} for entry in value]
+    return value
+
+
+def _defuse(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _width(text: str) -> int:
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)

@@ -1,0 +1,172 @@
+"""Adding to the three lists by hand: problems, their tasks, and responsibility items (交办)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import insert, select
+
+from workflow import audit
+from workflow.app import App
+from workflow.db.schema import campaigns, items, problems, tasks
+from workflow.errors import InvalidInput, NotFound
+from workflow.machines import Attempt
+from workflow.refs import allocate, normalise
+from workflow.services.directory import find_campaign, find_person, find_unit, required
+from workflow.services.lifecycle import follow_children, role_of, roll_up
+
+
+def add_problem(
+    app: App,
+    campaign: str,
+    title: str,
+    *,
+    source: str | None = None,
+    category: str | None = None,
+) -> str:
+    title = required(title, "problem title")
+    now, actor = app.now(), app.settings.actor
+    version = app.machine_specs["problem"].version
+    with app.ready_db().write() as conn:
+        campaign_id = find_campaign(conn, campaign).id
+        (ref,) = allocate(conn, "problem", 1)
+        conn.execute(
+            insert(problems).values(
+                ref=ref,
+                campaign_id=campaign_id,
+                source=source or None,
+                category=category or None,
+                title=title,
+                state="issued",
+                definition_version=version,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        audit.record(
+            conn, kind="problem", ref=ref, trigger="create", from_state=None,
+            to_state="issued", actor=actor, at=now,
+        )  # fmt: skip
+    return ref
+
+
+def add_task(app: App, problem: str, title: str, *, deadline: date) -> str:
+    title = required(title, "task title")
+    problem_ref = _ref_of_kind(problem, "problem")
+    now, actor = app.now(), app.settings.actor
+    version = app.machine_specs["task"].version
+    with app.ready_db().write() as conn:
+        row = conn.execute(
+            select(problems.c.id, campaigns.c.code, campaigns.c.deadline)
+            .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+            .where(problems.c.ref == problem_ref)
+        ).first()
+        if row is None:
+            raise NotFound(f"no problem {problem_ref}")
+        check_bottom_line(deadline, row.code, row.deadline)
+        (ref,) = allocate(conn, "task", 1)
+        conn.execute(
+            insert(tasks).values(
+                ref=ref,
+                problem_id=row.id,
+                title=title,
+                deadline=deadline,
+                state="issued",
+                definition_version=version,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        audit.record(
+            conn, kind="task", ref=ref, trigger="create", from_state=None,
+            to_state="issued", actor=actor, at=now,
+        )  # fmt: skip
+        # A new open task reopens a problem that was fixed or closed.
+        follow_children(conn, app.machines, "problem", row.id, now)
+    return ref
+
+
+def assign(
+    app: App,
+    task: str,
+    *,
+    unit: str,
+    person: str,
+    deadline: date | None = None,
+    role: str = "lead",
+) -> str:
+    """交办: a new responsibility item for a unit and a person, assigned at once."""
+    task_ref = _ref_of_kind(task, "task")
+    if role not in ("lead", "cooperate"):
+        raise InvalidInput(f"role {role!r} must be lead or cooperate")
+    now, actor = app.now(), app.settings.actor
+    version = app.machine_specs["responsibility"].version
+    with app.ready_db().write() as conn:
+        row = conn.execute(
+            select(
+                tasks.c.id,
+                tasks.c.deadline,
+                campaigns.c.code,
+                campaigns.c.deadline.label("bottom_line"),
+                campaigns.c.leader_id,
+            )
+            .join(problems, problems.c.id == tasks.c.problem_id)
+            .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+            .where(tasks.c.ref == task_ref)
+        ).first()
+        if row is None:
+            raise NotFound(f"no task {task_ref}")
+        due = deadline or row.deadline
+        check_bottom_line(due, row.code, row.bottom_line)
+        unit_id = find_unit(conn, unit)
+        person_row = find_person(conn, person, prefer_unit_id=unit_id)
+        (ref,) = allocate(conn, "responsibility", 1)
+        attempt = Attempt(
+            "responsibility",
+            ref,
+            "assign",
+            actor,
+            role_of(conn, actor, person_row.id, unit_id, row.leader_id),
+            None,
+        )
+        state = app.machines.fire("responsibility", "issued", attempt)
+        conn.execute(
+            insert(items).values(
+                ref=ref,
+                task_id=row.id,
+                unit_id=unit_id,
+                person_id=person_row.id,
+                role=role,
+                deadline=due,
+                state=state,
+                level="none",
+                definition_version=version,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        common = {"kind": "responsibility", "ref": ref, "actor": actor, "at": now}
+        audit.record_many(
+            conn,
+            [
+                {**common, "trigger": "create", "from_state": None, "to_state": "issued"},
+                {**common, "trigger": "assign", "from_state": "issued", "to_state": state},
+            ],
+        )
+        roll_up(conn, app.machines, row.id, now)
+    return ref
+
+
+def check_bottom_line(deadline: date, campaign: str, bottom_line: date) -> None:
+    if deadline > bottom_line:
+        raise InvalidInput(
+            f"deadline {deadline.isoformat()} is after campaign {campaign}'s bottom line "
+            f"{bottom_line.isoformat()} (底线)"
+        )
+
+
+def _ref_of_kind(text: str, kind: str) -> str:
+    found, ref = normalise(text)
+    if found != kind:
+        raise InvalidInput(f"{ref} is a {found}; a {kind} ref is needed here")
+    return ref

@@ -1,0 +1,106 @@
+"""Settings from a config file and the environment (the environment wins).
+
+The config file is YAML with lower-case keys (`db`, `timezone`, `smtp_host`, ...); each key is
+the environment variable without its `RECTIFY_` prefix. Secrets (passwords, keys) may live in
+either place; nothing here prints them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from workflow.clock import parse_instant
+from workflow.errors import InvalidInput
+
+PREFIX = "RECTIFY_"
+DEFAULT_DB = "rectify.db"
+DEFAULT_ZONE = "Asia/Shanghai"
+SHIPPED_DEFINITIONS = Path(__file__).resolve().parent.parent / "definitions"
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "notifications" / "templates"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    actor: str
+    zone: ZoneInfo
+    now: datetime | None
+    definitions_dir: Path
+    templates_dir: Path | None
+    lang: str
+    # Every RECTIFY_* value, for the channels and the scheduler: flat and env-style.
+    values: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    db: str | None = None,
+    actor: str | None = None,
+    config_file: str | None = None,
+    lang: str | None = None,
+) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    values = _config_values(config_file or env.get(PREFIX + "CONFIG"))
+    values.update({k: v for k, v in env.items() if k.startswith(PREFIX)})
+
+    zone_name = values.get(PREFIX + "TIMEZONE", DEFAULT_ZONE)
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"timezone {zone_name!r} is not a known time zone") from None
+    now_text = values.get(PREFIX + "NOW")
+    now = parse_instant(now_text, zone, "RECTIFY_NOW") if now_text else None
+    language = lang or values.get(PREFIX + "LANG", "zh")
+    if language not in ("zh", "en"):
+        raise InvalidInput(f"language {language!r} is not offered; use zh or en")
+    templates = values.get(PREFIX + "TEMPLATES")
+    return Settings(
+        db_url=database_url(db or values.get(PREFIX + "DB") or DEFAULT_DB),
+        actor=actor or values.get(PREFIX + "USER") or _os_user(),
+        zone=zone,
+        now=now,
+        definitions_dir=Path(values.get(PREFIX + "DEFINITIONS", SHIPPED_DEFINITIONS)),
+        templates_dir=Path(templates) if templates else None,
+        lang=language,
+        values=values,
+    )
+
+
+def database_url(db: str) -> str:
+    """A path becomes an SQLite URL; PostgreSQL URLs without a driver get psycopg 3."""
+    if "://" not in db:
+        return "sqlite:///" + str(Path(db).expanduser().resolve())
+    if db.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    return db
+
+
+def _config_values(path_text: str | None) -> dict[str, str]:
+    if not path_text:
+        return {}
+    path = Path(path_text)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise InvalidInput(f"config file {path}: {exc.strerror}") from None
+    except yaml.YAMLError:
+        raise InvalidInput(f"config file {path} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"config file {path}: expected a mapping of setting to value")
+    return {PREFIX + str(key).upper(): str(value) for key, value in data.items()}
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
