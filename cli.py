@@ -84,6 +84,7 @@ def main(
     app = App(settings)
     ctx.obj = app
     ctx.call_on_close(app.close)
+    app.validate_definitions()  # a broken definitions folder stops every command, up front
 
 
 @main.command()

@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cached_property
 
 from definitions.machines import DefinitionError, MachineSpec, load_machines
+from definitions.policies import Policy, PolicyError, load_policies
 from workflow.clock import utc_now
 from workflow.db.engine import Database
 from workflow.errors import RectifyError
@@ -28,7 +29,7 @@ class App:
         clone = App(
             replace(self.settings, actor=actor or self.settings.actor, now=now or self.settings.now)
         )
-        for name in ("db", "machine_specs", "machines"):
+        for name in ("db", "machine_specs", "machines", "policies"):
             if name in self.__dict__:
                 clone.__dict__[name] = self.__dict__[name]
         return clone
@@ -52,8 +53,19 @@ class App:
     def machines(self) -> Machines:
         return Machines(self.machine_specs)
 
+    @cached_property
+    def policies(self) -> dict[str, Policy]:
+        try:
+            return load_policies(self.settings.definitions_dir / "policies")
+        except PolicyError as exc:
+            raise RectifyError("escalation policies are invalid: " + str(exc)) from None
+
+    def validate_definitions(self) -> None:
+        """Load the state machines and policies now, so their errors surface first."""
+        _ = self.machines, self.policies
+
     def policy_names(self) -> set[str]:
-        return {path.stem for path in (self.settings.definitions_dir / "policies").glob("*.yaml")}
+        return set(self.policies)
 
     def ready_db(self) -> Database:
         """The database, checked to be at the schema this code expects."""

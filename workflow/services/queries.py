@@ -32,7 +32,7 @@ KINDS = ("problem", "task", "responsibility")
 OPEN_STATES = ("issued", "assigned")
 LIST_FIELDS = (
     "ref", "kind", "title", "state", "level", "deadline",
-    "unit", "person", "task", "problem", "campaign",
+    "unit", "person", "task", "problem", "campaign", "role",
 )  # fmt: skip
 # What a person reads in a table; JSON and CSV carry every field of LIST_FIELDS.
 TABLE_COLUMNS = {
@@ -145,6 +145,7 @@ def _tasks_query(unit_id: int | None, level: str | None) -> Select[Any]:
             tasks.c.ref.label("task"),
             problems.c.ref.label("problem"),
             campaigns.c.code.label("campaign"),
+            null().label("role"),
         )
         .join(problems, problems.c.id == tasks.c.problem_id)
         .join(campaigns, campaigns.c.id == problems.c.campaign_id)
@@ -180,6 +181,7 @@ def _problems_query(unit_id: int | None, level: str | None) -> Select[Any]:
             null().label("task"),
             problems.c.ref.label("problem"),
             campaigns.c.code.label("campaign"),
+            null().label("role"),
         )
         .join(campaigns, campaigns.c.id == problems.c.campaign_id)
         .outerjoin(ranks, ranks.c.parent_id == problems.c.id)
@@ -225,6 +227,12 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
         children = _items_query(None, None).where(tasks.c.ref == ref)
         record["items"] = [dict(r) for r in conn.execute(children).mappings()]
     else:
+        origin = conn.execute(
+            select(problems.c.source, problems.c.category, problems.c.ledger_no).where(
+                problems.c.ref == ref
+            )
+        ).one()
+        record.update(origin._asdict())
         children = _tasks_query(None, None).where(problems.c.ref == ref)
         record["tasks"] = [
             {**dict(r), "level": LEVELS[int(r["rank"] or 0)]}
