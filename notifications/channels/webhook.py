@@ -10,7 +10,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote_plus
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 from notifications.channels import _http
 from notifications.channels._util import (
@@ -67,7 +67,10 @@ class _RobotChannel(Channel):
         return send_each(messages, self._send_one, self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
-        return (self._webhook,)
+        # The whole URL first, then its query values (access_token=, key=) alone,
+        # since a server may echo either.
+        tokens = [value for _, value in parse_qsl(urlsplit(self._webhook).query) if len(value) >= 6]
+        return (self._webhook, *tokens)
 
     def _url(self) -> str:
         return self._webhook
@@ -130,7 +133,7 @@ class DingTalkChannel(_RobotChannel):
         )
 
     def _secrets(self) -> tuple[str, ...]:
-        return (self._webhook, self._secret) if self._secret else (self._webhook,)
+        return (*super()._secrets(), self._secret) if self._secret else super()._secrets()
 
     def _url(self) -> str:
         if not self._secret:

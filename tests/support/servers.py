@@ -359,3 +359,7 @@ def http_server() -> Iterator[HttpTestServer]:
     """A recording HTTP server on loopback; tell it what to answer with .respond()."""
     with running_http_server() as server:
         yield server
+    # A responder's failed assertion becomes a 500 for the client; report it here
+    # so that the real cause is not hidden behind a "retryable failure" result.
+    if server.handler_errors:
+        pytest.fail("HTTP test server handler errors: " + "; ".join(server.handler_errors))

@@ -14,7 +14,6 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from workflow.app import App
-from workflow.db.migrate import upgrade
 from workflow.errors import InvalidInput, TransitionRefused
 from workflow.output import render
 from workflow.services import directory, importer, lifecycle, lists, queries
@@ -62,6 +61,8 @@ def run(app: App, out: IO[str], *, keep: bool) -> None:
 
 
 def _run(app: App, out: IO[str]) -> None:
+    from workflow.db.migrate import upgrade  # Alembic is slow to import; only init needs it
+
     upgrade(app.db)
     office = app.acting(actor=OFFICE, now=_at(2020, 9, 1))
     for code, name, group, members in UNITS:
