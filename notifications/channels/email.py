@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from notifications.channels._util import (
     delivered,
@@ -68,6 +69,9 @@ class EmailChannel(Channel):
         port_text = setting(settings, "RECTIFY_SMTP_PORT", "465" if security == "ssl" else "25")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ChannelNotConfigured("RECTIFY_SMTP_PORT must be a TCP port number")
+        ca_file = setting(settings, "RECTIFY_SMTP_CA_FILE")
+        if ca_file and not Path(ca_file).is_file():
+            raise ChannelNotConfigured("RECTIFY_SMTP_CA_FILE does not name a readable file")
         user = setting(settings, "RECTIFY_SMTP_USER")
         # Not stripped: leading/trailing spaces can be part of a real password.
         password = settings.get("RECTIFY_SMTP_PASSWORD") or ""
@@ -85,7 +89,7 @@ class EmailChannel(Channel):
                 user=user,
                 password=password,
                 timeout=positive_float(settings, "RECTIFY_SMTP_TIMEOUT", DEFAULT_TIMEOUT),
-                ca_file=setting(settings, "RECTIFY_SMTP_CA_FILE"),
+                ca_file=ca_file,
             )
         )
 
@@ -119,16 +123,15 @@ class EmailChannel(Channel):
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
-        context = ssl.create_default_context(cafile=c.ca_file or None)
         smtp: smtplib.SMTP
         if c.security == "ssl":
-            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=self._tls())
         else:
             smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
         try:
             if c.security == "starttls":
                 smtp.ehlo()
-                smtp.starttls(context=context)
+                smtp.starttls(context=self._tls())
                 smtp.ehlo()  # capabilities (AUTH, SMTPUTF8) may change after TLS
             if c.user:
                 smtp.login(c.user, c.password)
@@ -136,6 +139,10 @@ class EmailChannel(Channel):
             smtp.close()
             raise
         return smtp
+
+    def _tls(self) -> ssl.SSLContext:
+        # Certificates and host names are verified; a private CA can be supplied.
+        return ssl.create_default_context(cafile=self.config.ca_file or None)
 
     def _send_one(self, smtp: smtplib.SMTP, message: Message) -> DeliveryResult:
         try:

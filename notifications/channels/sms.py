@@ -33,7 +33,14 @@ class SmsChannel(Channel):
         choice = setting(settings, "RECTIFY_SMS_BACKEND", "http").lower()
         if choice not in backends:
             raise ChannelNotConfigured("RECTIFY_SMS_BACKEND must be http, aliyun or tencent")
-        return backends[choice].from_settings(settings)
+        try:
+            return backends[choice].from_settings(settings)
+        except ChannelNotConfigured as reason:
+            if setting(settings, "RECTIFY_SMS_BACKEND") or "RECTIFY_SMS_URL" not in str(reason):
+                raise
+            # The operator may not know that http is only the default backend.
+            hint = f"{reason} (or set RECTIFY_SMS_BACKEND to aliyun or tencent)"
+            raise ChannelNotConfigured(hint) from reason
 
 
 def mainland_e164(phone: str) -> str:

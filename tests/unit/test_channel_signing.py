@@ -161,9 +161,14 @@ def test_tencent_signature_matches_independent_implementation() -> None:
 
 def test_tencent_authorization_header_layout() -> None:
     header = tencent_sms.authorization(
-        "AKIDtest", "key", "cvm.tencentcloudapi.com", "DescribeInstances",
-        TENCENT_DOC_PAYLOAD, TENCENT_DOC_TIMESTAMP, service="cvm",
-    )  # fmt: skip
+        "AKIDtest",
+        "key",
+        "cvm.tencentcloudapi.com",
+        "DescribeInstances",
+        TENCENT_DOC_PAYLOAD,
+        TENCENT_DOC_TIMESTAMP,
+        service="cvm",
+    )
     prefix = (
         "TC3-HMAC-SHA256 Credential=AKIDtest/2019-02-25/cvm/tc3_request, "
         "SignedHeaders=content-type;host;x-tc-action, Signature="

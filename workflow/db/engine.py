@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rectify_write"
 

@@ -150,6 +150,11 @@ items = Table(
     Column("deadline", Date, nullable=False),
     Column("state", String(10), nullable=False),
     Column("level", String(10), nullable=False, default="none"),
+    # 延期: each approved extension moves the deadline and starts a new deadline version, under
+    # which every warning level may fire once more.
+    Column("original_deadline", Date),
+    Column("deadline_version", Integer, nullable=False, default=1, server_default="1"),
+    Column("extension_count", Integer, nullable=False, default=0, server_default="0"),
     Column("definition_version", Integer, nullable=False),
     *_stamps(),
     CheckConstraint(STATE_CHECK, name="state"),
@@ -188,4 +193,75 @@ evidence = Table(
     Column("event_id", ForeignKey("audit_events.id"), nullable=False, index=True),
     Column("filename", Text, nullable=False),
     Column("sha256", ForeignKey("evidence_blobs.sha256"), nullable=False),
+)
+
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("responsibility_items.id"), nullable=False, index=True),
+    Column("status", String(10), nullable=False),
+    Column("current_deadline", Date, nullable=False),
+    Column("requested_deadline", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("decided_by", String(100)),
+    Column("decided_at", UTCDateTime()),
+    Column("decision_note", Text),
+    CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+)
+
+# The outbox: a notice is written in the transaction of the event that causes it and sent
+# later by `deliver`. The unique key is what makes a repeated sweep queue nothing twice.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("responsibility_items.id"), nullable=False, index=True),
+    Column("event", String(20), nullable=False),
+    # event plus what makes it one of a kind: 'red', 'rejected:812' (its audit row), ...
+    Column("event_key", String(60), nullable=False),
+    Column("deadline_version", Integer, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("recipient", String(40), nullable=False),  # person:12, unit:3, leader:7
+    Column("recipient_name", String(100), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("note", Text),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime()),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    UniqueConstraint(
+        "item_id", "event_key", "deadline_version", "recipient", "channel", name="uq_notices_once"
+    ),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead')", name="status"),
+    Index("ix_notices_due", "status", "next_attempt_at"),
+)
+
+# One row per sweep slot that a scheduler process has claimed, so two processes sharing the
+# database never run the same slot twice.
+sweep_slots = Table(
+    "sweep_slots",
+    metadata,
+    Column("slot", String(40), primary_key=True),
+    Column("claimed_by", String(100), nullable=False),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+)
+
+# Statutory holidays and make-up working days (调休), seeded from chinese-calendar, editable.
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("name", String(50)),
+    Column("source", String(20), nullable=False),
+    CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
 )

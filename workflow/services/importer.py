@@ -281,6 +281,7 @@ def _write(
                     "person_id": person_id,
                     "role": role,
                     "deadline": task.deadline,
+                    "original_deadline": task.deadline,
                     "level": "none",
                     "definition_version": versions["responsibility"],
                     "_row": task.row.row_number,

@@ -138,6 +138,7 @@ def assign(
                 person_id=person_row.id,
                 role=role,
                 deadline=due,
+                original_deadline=due,
                 state=state,
                 level="none",
                 definition_version=version,
