@@ -6,6 +6,7 @@ exit status 1; the library has already rolled its transaction back.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -16,11 +17,21 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflow.app import App
+from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
 from workflow.output import FORMATS, render
 from workflow.services import demo as demo_service
-from workflow.services import directory, importer, lifecycle, lists, queries
-from workflow.services.queries import KINDS, LEVELS, LIST_FIELDS, STATES, TABLE_COLUMNS
+from workflow.services import directory, extensions, importer, lifecycle, lists, queries
+from workflow.services import sweep as sweep_service
+from workflow.services.queries import (
+    KINDS,
+    LEVELS,
+    LIST_FIELDS,
+    NOTICE_FIELDS,
+    NOTICE_STATUSES,
+    STATES,
+    TABLE_COLUMNS,
+)
 from workflow.settings import load_settings
 
 HISTORY_FIELDS = ("at", "actor", "trigger", "from", "to", "note")
@@ -133,8 +144,8 @@ def person() -> None:
 @person.command("add")
 @click.argument("name")
 @click.option("--unit", "unit_", required=True, help="The person's unit, by code or name.")
-@click.option("--email")
-@click.option("--phone")
+@click.option("--email", help="For warnings sent to this person.")
+@click.option("--phone", help="Mobile number, for SMS warnings.")
 @click.option("--head", is_flag=True, help="The unit's head: receives items for cooperating units.")
 @pass_app
 def person_add(
@@ -207,7 +218,10 @@ def task_add(app: App, problem_: str, title: str, deadline: str) -> None:
 @click.option("--unit", "unit_", required=True, help="Responsible unit, by code or name.")
 @click.option("--person", "person_", required=True, help="Responsible person (NAME or NAME@UNIT).")
 @click.option("--deadline", help="Deadline for this item [the task's].")
-@click.option("--role", type=click.Choice(["lead", "cooperate"]), default="lead", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["lead", "cooperate"]), default="lead", show_default=True,
+    help="lead: 牵头单位; cooperate: 配合单位.",
+)  # fmt: skip
 @pass_app
 def assign(
     app: App, task_ref: str, unit_: str, person_: str, deadline: str | None, role: str
@@ -303,9 +317,12 @@ def history(app: App, ref: str, fmt: str) -> None:
 @main.command("list")
 @click.option("--campaign", "campaign_", help="Campaign code.")
 @click.option("--unit", "unit_", help="Unit code or name.")
-@click.option("--state", type=click.Choice(STATES))
-@click.option("--level", type=click.Choice(LEVELS))
-@click.option("--kind", type=click.Choice(KINDS), default="responsibility", show_default=True)
+@click.option("--state", type=click.Choice(STATES), help="Only rows in this state.")
+@click.option("--level", type=click.Choice(LEVELS), help="Only rows at this warning level.")
+@click.option(
+    "--kind", type=click.Choice(KINDS), default="responsibility", show_default=True,
+    help="Which list: 问题清单, 任务清单 or 责任清单.",
+)  # fmt: skip
 @format_option
 @pass_app
 def list_(
@@ -339,6 +356,125 @@ def import_(app: App, file: Path, campaign_: str) -> None:
 
 
 @main.command()
+@click.option("--at", "at_text", help="Sweep as of this ISO date-time [now / RECTIFY_NOW].")
+@format_option
+@pass_app
+def sweep(app: App, at_text: str | None, fmt: str) -> None:
+    """Raise open items to the warning level they have reached and queue their notices."""
+    at = parse_instant(at_text, app.settings.zone, "--at") if at_text else None
+    report = sweep_service.sweep(app, at)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
+    when = report.at.astimezone(app.settings.zone)
+    click.echo(f"Sweep at {when:%Y-%m-%d %H:%M}: raised {raised}; {report.notices} notices queued.")
+    for year in report.assumed_years:
+        click.echo(f"No published holiday schedule for {year}: Monday-Friday assumed.")
+
+
+@main.command()
+@format_option
+@pass_app
+def deliver(app: App, fmt: str) -> None:
+    """Send the notices that are due, through every configured channel."""
+    from notifications.delivery import deliver as deliver_notices
+
+    report = deliver_notices(app)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"Sent {report.sent}, retrying {report.retrying}, dead {report.dead}, "
+               f"held for quiet hours {report.held}.")  # fmt: skip
+    for channel, (count, why) in report.waiting.items():
+        click.echo(f"{channel}: not configured ({why}); {count} notices stay pending.")
+    for error in report.errors:
+        click.echo(f"dead: {error}")
+
+
+@main.command("notices")
+@click.option("--status", type=click.Choice(NOTICE_STATUSES), help="Only notices in this state.")
+@click.option("--ref", help="Only notices of this responsibility item.")
+@format_option
+@pass_app
+def notices_(app: App, status: str | None, ref: str | None, fmt: str) -> None:
+    """The outbox: every notice queued, sent, retrying or dead."""
+    with app.ready_db().read() as conn:
+        _print(fmt, app, queries.list_notices(conn, status=status, ref=ref), NOTICE_FIELDS)
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--to", "to_text", required=True, help="The new deadline asked for.")
+@click.option("--reason", required=True, help="Why the unit needs more time.")
+@pass_app
+def extend(app: App, ref: str, to_text: str, reason: str) -> None:
+    """Request a deadline extension (延期) for REF, before its deadline passes."""
+    to = parse_date(to_text, "--to")
+    assert to is not None
+    number = extensions.request(app, ref, to=to, reason=reason)
+    click.echo(f"{ref.upper()}: extension to {to.isoformat()} requested (#{number}).")
+
+
+@main.group()
+def extension() -> None:
+    """Decide extension requests (not by the unit that asked)."""
+
+
+@extension.command("approve")
+@click.argument("ref")
+@click.option("--note", help="Remarks on the decision.")
+@pass_app
+def extension_approve(app: App, ref: str, note: str | None) -> None:
+    """Approve REF's pending request: the deadline moves and warnings start again."""
+    result = extensions.decide(app, ref, approve=True, note=note)
+    click.echo(f"{result['ref']}: extension approved, deadline {result['deadline']} "
+               f"(originally {result['original_deadline']}), level {result['level']}.")  # fmt: skip
+
+
+@extension.command("refuse")
+@click.argument("ref")
+@click.option("--note", help="Why the request is refused.")
+@pass_app
+def extension_refuse(app: App, ref: str, note: str | None) -> None:
+    """Refuse REF's pending request: the deadline stays as it was."""
+    result = extensions.decide(app, ref, approve=False, note=note)
+    click.echo(f"{result['ref']}: extension refused, deadline stays {result['deadline']}.")
+
+
+@main.group()
+def scheduler() -> None:
+    """The warning scheduler: sweeps and delivery on a timetable."""
+
+
+@scheduler.command("run")
+@click.option(
+    "--sweep-every",
+    type=click.IntRange(min=1),
+    help="Sweep every N seconds instead "
+    "of the cron schedule (RECTIFY_SWEEP_CRON, default every 30 min 07:00-22:00).",
+)
+@click.option(
+    "--deliver-every",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds between deliveries.",
+)
+@click.option("--stop-after", type=click.FloatRange(min=0), help="Stop after N seconds (drills).")
+@pass_app
+def scheduler_run(
+    app: App, sweep_every: int | None, deliver_every: int, stop_after: float | None
+) -> None:
+    """Run sweeps and deliveries until Ctrl-C; several may share one database."""
+    from workflow.scheduler import run
+
+    app.ready_db()
+    run(app, say=lambda line: click.echo(line, err=True), sweep_every=sweep_every,
+        deliver_every=deliver_every, stop_after=stop_after)  # fmt: skip
+
+
+@main.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Build a sample campaign from the seed speech, walk it through weeks, print the lists.
@@ -352,3 +488,166 @@ def demo(ctx: click.Context) -> None:
 
 def _print(fmt: str, app: App, rows: Iterable[Mapping[str, Any]], columns: Any) -> None:
     render(rows, list(columns), fmt, sys.stdout, lang=app.settings.lang, zone=app.settings.zone)
+
+
+# --- calendar commands ---
+# The working-day calendar (节假日, 调休) behind deadlines counted in working days.
+
+CALENDAR_FIELDS = ("day", "weekday", "kind", "name", "source")
+_CALENDAR_HEADERS = {"zh": ("日期", "星期", "类型", "名称", "来源"), "en": CALENDAR_FIELDS}
+_WEEKDAY_CODES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CALENDAR_LABELS = {
+    "zh": {
+        "holiday": "放假",
+        "workday": "调休上班",
+        "manual": "手工设置",
+        "file": "文件导入",
+        **dict(zip(_WEEKDAY_CODES, ["星期" + d for d in "一二三四五六日"], strict=True)),
+    },
+    "en": {"workday": "working day", **{code: code.title() for code in _WEEKDAY_CODES}},
+}
+_CALENDAR_SOURCES = {
+    "chinese-calendar": "from chinese-calendar",
+    "manual": "set by hand",
+    "file": "from an imported file",
+}
+
+
+def _day_text(day: date) -> str:
+    return f"{day.isoformat()} ({_WEEKDAY_CODES[day.weekday()].title()})"
+
+
+@main.group("calendar")
+def calendar_() -> None:
+    """Working days: statutory holidays (放假) and make-up working days (调休).
+
+    Years the stored calendar does not cover count Monday to Friday as working days.
+    """
+
+
+@calendar_.command("list")
+@click.option("--year", type=click.IntRange(1, 9999), help="Only this year's days.")
+@format_option
+@pass_app
+def calendar_list(app: App, year: int | None, fmt: str) -> None:
+    """List the stored holidays and working days, in date order."""
+    from workflow.services import calendar_days
+
+    with app.ready_db().read() as conn:
+        rows = calendar_days.list_days(conn, year)
+        summary = calendar_days.year_summary(conn, year) if year is not None else None
+    if fmt != "table":
+        _print(fmt, app, rows, CALENDAR_FIELDS)
+        return
+    headers = _CALENDAR_HEADERS[app.settings.lang]
+    labels = _CALENDAR_LABELS[app.settings.lang]
+    columns = list(zip(headers, CALENDAR_FIELDS, strict=True))
+    table = [{header: labels.get(row[f], row[f]) for header, f in columns} for row in rows]
+    _print("table", app, table, headers)
+    if summary is None:
+        return
+    if summary["published"]:
+        click.echo(
+            f"{year}: {summary['holidays']} holidays and "
+            f"{summary['workdays']} make-up working days listed."
+        )
+    else:
+        click.echo(f"{year}: no published schedule; Monday-Friday assumed.")
+
+
+@calendar_.command("check")
+@click.argument("day", metavar="DATE")
+@pass_app
+def calendar_check(app: App, day: str) -> None:
+    """Say whether DATE (e.g. 2020-10-08 or 2020年10月8日) is a working day, and why."""
+    from workflow.services import calendar_days
+
+    when = parse_date(day, "DATE")
+    assert when is not None
+    with app.ready_db().read() as conn:
+        status = calendar_days.check(conn, when)
+    name = f" {status.name}" if status.name else ""
+    source = _CALENDAR_SOURCES.get(status.source or "", status.source)
+    why = {
+        "holiday": f"holiday{name}, {source}",
+        "workday": (
+            f"make-up working day 调休 for{name or ' a holiday'}, {source}"
+            if when.weekday() >= 5
+            else f"listed as a working day{name}, {source}"
+        ),
+        "weekend": "weekend",
+        "weekday": "Monday to Friday",
+    }[status.reason]
+    if not status.published:
+        assumed = f"no published schedule for {when.year}: Monday-Friday assumed"
+        why = assumed if status.reason == "weekday" else f"{why}; {assumed}"
+    verdict = "a working day" if status.working else "not a working day"
+    click.echo(f"{_day_text(when)} is {verdict}: {why}.")
+
+
+@calendar_.command("set")
+@click.argument("day", metavar="DATE")
+@click.argument(
+    "kind", metavar="holiday|workday",
+    type=click.Choice(["holiday", "workday", "休", "班"], case_sensitive=False),
+)  # fmt: skip
+@click.option("--name", help="What the day is for, e.g. 国庆节.")
+@pass_app
+def calendar_set(app: App, day: str, kind: str, name: str | None) -> None:
+    """Make DATE a holiday (休) or a working day (班, e.g. a make-up weekend).
+
+    Replaces what was stored for DATE; re-seeding never undoes it.
+    """
+    from workflow.services import calendar_days
+
+    when = parse_date(day, "DATE")
+    assert when is not None
+    calendar_days.set_day(app, when, kind, name)
+    what = "a working day" if kind.lower() in ("workday", "班") else "a holiday"
+    label = f" ({name.strip()})" if name and name.strip() else ""
+    click.echo(f"{_day_text(when)} is now {what}{label}.")
+
+
+@calendar_.command("unset")
+@click.argument("day", metavar="DATE")
+@pass_app
+def calendar_unset(app: App, day: str) -> None:
+    """Remove what is stored for DATE, so it follows Monday-Friday again."""
+    from workflow.services import calendar_days
+
+    when = parse_date(day, "DATE")
+    assert when is not None
+    calendar_days.unset_day(app, when)
+    verdict = "a working day" if when.weekday() < 5 else "not a working day"
+    click.echo(f"{_day_text(when)} follows Monday-Friday again: {verdict}.")
+
+
+@calendar_.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def calendar_import(app: App, file: Path) -> None:
+    """Store a published schedule from FILE: CSV lines date,kind,name (kind holiday/休 or
+    workday/班), e.g. 2027-10-01,holiday,国庆节. All lines, or none if any is bad."""
+    from workflow.services import calendar_days
+
+    count = calendar_days.import_file(app, file)
+    click.echo(f"Imported {count} days from {file}.")
+
+
+@calendar_.command("seed")
+@click.option(
+    "--year", "years", type=click.IntRange(1, 9999), multiple=True,
+    help="A year to seed; repeat for several [every year chinese-calendar knows].",
+)  # fmt: skip
+@pass_app
+def calendar_seed(app: App, years: tuple[int, ...]) -> None:
+    """Add the holidays chinese-calendar knows; days already stored are kept."""
+    from workflow.calendar import chinese_calendar_years
+    from workflow.services import calendar_days
+
+    added = calendar_days.seed(app, years or None)
+    span = calendar_days.years_text(years or chinese_calendar_years())
+    click.echo(f"Added {added} days from chinese-calendar for {span}.")
+
+
+# --- end calendar commands ---

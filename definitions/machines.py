@@ -17,6 +17,7 @@ KINDS = ("problem", "task", "responsibility")
 # The engine's roll-up, list filters and warnings rely on these four states, in this order.
 STATES = ("issued", "assigned", "fixed", "closed")
 ROLES = frozenset({"office", "responsible", "unit", "leader", "system"})
+RECIPIENTS = ("person", "unit", "leader")
 REQUIRED_TRIGGERS = {
     "responsibility": ("assign", "fix", "accept", "reject", "reopen"),
     "task": (),
@@ -48,6 +49,7 @@ class TransitionSpec:
     allowed: frozenset[str]
     guards: tuple[str, ...]
     past: str
+    notify: tuple[str, ...] = ()  # who hears of it: person, unit, leader
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,22 @@ def _transition(
     past = body.get("past", trigger + "ed")
     if not isinstance(past, str):
         bad("past", f"expected text, found {past!r}")
-    unknown = set(body) - {"from", "to", "by", "guards", "past"}
+    notify = body.get("notify", [])
+    if not isinstance(notify, list) or not set(notify) <= set(RECIPIENTS):
+        bad("notify", f"expected a list from {list(RECIPIENTS)}, found {notify!r}")
+    unknown = set(body) - {"from", "to", "by", "guards", "past", "notify"}
     if unknown:
-        bad(sorted(unknown)[0], "unknown key; expected from, to, by, guards, past")
+        bad(sorted(unknown)[0], "unknown key; expected from, to, by, guards, past, notify")
     if failed or not isinstance(sources, list) or not isinstance(allowed, list):
         return None
     return TransitionSpec(
-        trigger, tuple(sources), str(dest), frozenset(allowed), tuple(guards), str(past)
+        trigger,
+        tuple(sources),
+        str(dest),
+        frozenset(allowed),
+        tuple(guards),
+        str(past),
+        tuple(notify) if isinstance(notify, list) else (),
     )
 
 

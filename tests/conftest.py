@@ -11,7 +11,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class Rectify:
     db_url: str
     actor: str = "李督查"
     now: str = "2020-09-01T09:00"
+    env: dict[str, str] = field(default_factory=dict)  # more settings, e.g. RECTIFY_SMTP_*
 
     def run(self, *args: str, actor: str | None = None, now: str | None = None) -> Result:
         env = {
@@ -66,6 +67,7 @@ class Rectify:
             "RECTIFY_USER": actor or self.actor,
             "RECTIFY_NOW": now or self.now,
             "RECTIFY_CONFIG": "",
+            **self.env,
         }
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from definitions.machines import DefinitionError, MachineSpec, load_machines
 from definitions.policies import Policy, PolicyError, load_policies
@@ -17,6 +18,9 @@ from workflow.db.engine import Database
 from workflow.errors import RectifyError
 from workflow.machines import GUARDS, Machines
 from workflow.settings import Settings
+
+if TYPE_CHECKING:
+    from notifications.render import Renderer
 
 
 class App:
@@ -29,7 +33,7 @@ class App:
         clone = App(
             replace(self.settings, actor=actor or self.settings.actor, now=now or self.settings.now)
         )
-        for name in ("db", "machine_specs", "machines", "policies"):
+        for name in ("db", "machine_specs", "machines", "policies", "renderer"):
             if name in self.__dict__:
                 clone.__dict__[name] = self.__dict__[name]
         return clone
@@ -59,6 +63,19 @@ class App:
             return load_policies(self.settings.definitions_dir / "policies")
         except PolicyError as exc:
             raise RectifyError("escalation policies are invalid: " + str(exc)) from None
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        """Notice templates, compiled once per process (the user's folder first)."""
+        from notifications.render import Renderer, TemplateProblem
+
+        lang = self.settings.values.get("RECTIFY_NOTICE_LANG", "zh")
+        if lang not in ("zh", "en"):
+            raise RectifyError(f"RECTIFY_NOTICE_LANG {lang!r} is not offered; use zh or en")
+        try:
+            return Renderer(lang=lang, user_folder=self.settings.templates_dir)
+        except TemplateProblem as exc:
+            raise RectifyError(f"notice templates: {exc}") from None
 
     def validate_definitions(self) -> None:
         """Load the state machines and policies now, so their errors surface first."""

@@ -8,8 +8,6 @@ from typing import ClassVar
 from notifications.channels._util import setting
 from notifications.channels.base import Channel, ChannelNotConfigured
 
-SMS_BACKENDS = ("http", "aliyun", "tencent")
-
 
 class SmsChannel(Channel):
     """Base of the SMS backends. ``SmsChannel.from_settings`` picks the backend."""

@@ -48,7 +48,9 @@ def states(r: Rectify, kind: str) -> dict[str, str]:
 
 def moves(r: Rectify, ref: str) -> list[tuple[Any, ...]]:
     """(actor, trigger, from, to, note) of each audit row of `ref`, in order."""
-    return [(h["actor"], h["trigger"], h["from"], h["to"], h["note"]) for h in r.json("history", ref)]
+    return [
+        (h["actor"], h["trigger"], h["from"], h["to"], h["note"]) for h in r.json("history", ref)
+    ]
 
 
 def fixed(r: Rectify, ref: str) -> str:
@@ -78,7 +80,12 @@ def test_assign_creates_the_item_issued_then_assigns_it(county: Rectify) -> None
         ("李督查", "assign", "issued", "assigned", None),
     ]
     (item,) = county.json("list")
-    assert (item["ref"], item["unit"], item["person"], item["role"]) == ("R1", "水利局", "韩水", "lead")
+    assert (item["ref"], item["unit"], item["person"], item["role"]) == (
+        "R1",
+        "水利局",
+        "韩水",
+        "lead",
+    )
     assert (item["task"], item["problem"], item["deadline"]) == ("T1", "P1", "2020-10-15")
     assert states(county, "task") == {"T1": "assigned"}
     assert states(county, "problem") == {"P1": "assigned"}
@@ -89,11 +96,11 @@ def test_fix_with_note_and_evidence(county: Rectify, tmp_path: Path) -> None:
     photo, report = tmp_path / "现场照片.jpg", tmp_path / "report.pdf"
     photo.write_bytes(b"\xff\xd8 photo of the new filter")
     report.write_bytes(b"%PDF-1.4 water test: fluoride 0.6 mg/L")
-    out = county.ok(
-        "fix", "R1", "--note", "已加装除氟设备", "--evidence", str(photo), "--evidence", str(report),
-        actor="韩水",
-    )  # fmt: skip
-    assert out == lines(("R1", "assigned", "fixed"), ("T1", "assigned", "fixed"), ("P1", "assigned", "fixed"))
+    files = ("--evidence", str(photo), "--evidence", str(report))
+    out = county.ok("fix", "R1", "--note", "已加装除氟设备", *files, actor="韩水")
+    assert out == lines(
+        ("R1", "assigned", "fixed"), ("T1", "assigned", "fixed"), ("P1", "assigned", "fixed")
+    )
     expected = [
         {"filename": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
         for p in (photo, report)
@@ -137,7 +144,9 @@ def test_accept_closes_the_item_and_rolls_up(county: Rectify) -> None:
     one_item(county)
     fixed(county, "R1")
     out = county.ok("accept", "R1", "--note", "现场核查通过")
-    assert out == lines(("R1", "fixed", "closed"), ("T1", "fixed", "closed"), ("P1", "fixed", "closed"))
+    assert out == lines(
+        ("R1", "fixed", "closed"), ("T1", "fixed", "closed"), ("P1", "fixed", "closed")
+    )
     assert moves(county, "R1")[-1] == ("李督查", "accept", "fixed", "closed", "现场核查通过")
 
 
@@ -160,7 +169,13 @@ def test_reopen_a_closed_item_with_a_reason(county: Rectify) -> None:
     assert out == lines(
         ("R1", "closed", "assigned"), ("T1", "closed", "assigned"), ("P1", "closed", "assigned")
     )
-    assert moves(county, "R1")[-1] == ("李督查", "reopen", "closed", "assigned", "回头看发现氟超标反弹")
+    assert moves(county, "R1")[-1] == (
+        "李督查",
+        "reopen",
+        "closed",
+        "assigned",
+        "回头看发现氟超标反弹",
+    )
     assert states(county, "task") == {"T1": "assigned"}
     assert states(county, "problem") == {"P1": "assigned"}
 
@@ -176,7 +191,10 @@ def test_refs_are_read_in_any_case_and_with_spaces(county: Rectify) -> None:
 def test_task_waits_for_lead_and_cooperating_items(county: Rectify) -> None:
     lead_and_cooperating(county)
     assert fixed(county, "R1") == lines(("R1", "assigned", "fixed"))
-    assert (states(county, "task"), states(county, "problem")) == ({"T1": "assigned"}, {"P1": "assigned"})
+    assert (states(county, "task"), states(county, "problem")) == (
+        {"T1": "assigned"},
+        {"P1": "assigned"},
+    )
     assert fixed(county, "R2") == lines(
         ("R2", "assigned", "fixed"), ("T1", "assigned", "fixed"), ("P1", "assigned", "fixed")
     )
@@ -239,6 +257,17 @@ def test_a_new_task_reopens_a_closed_problem(county: Rectify) -> None:
     assert moves(county, "P1")[-1] == (SYSTEM, "reopen", "closed", "assigned", ROLL)
 
 
+def test_a_new_item_reopens_a_closed_task_and_problem(county: Rectify) -> None:
+    one_item(county)
+    fixed(county, "R1")
+    county.ok("accept", "R1")
+    assign(county, "T1", "城关镇", "陈干", "R2", "--role", "cooperate")
+    assert states(county, "task") == {"T1": "assigned"}
+    assert states(county, "problem") == {"P1": "assigned"}
+    assert moves(county, "T1")[-1] == (SYSTEM, "reopen", "closed", "assigned", ROLL)
+    assert moves(county, "P1")[-1] == (SYSTEM, "reopen", "closed", "assigned", ROLL)
+
+
 def test_a_problem_with_two_tasks_follows_both(county: Rectify) -> None:
     one_item(county)
     add_problem_and_task(county, "P1", "T2")
@@ -286,7 +315,12 @@ def test_each_row_records_who_and_when(county: Rectify) -> None:
 
 @pytest.mark.parametrize(
     "now",
-    ["2020-09-01T09:00+08:00", "2020-09-01T09:00", "2020-09-01T01:00+00:00", "2020-08-31T20:00-05:00"],
+    [
+        "2020-09-01T09:00+08:00",
+        "2020-09-01T09:00",
+        "2020-09-01T01:00+00:00",
+        "2020-08-31T20:00-05:00",
+    ],
 )
 def test_rectify_now_is_one_instant_whatever_its_offset(county: Rectify, now: str) -> None:
     one_item(county)
@@ -295,7 +329,15 @@ def test_rectify_now_is_one_instant_whatever_its_offset(county: Rectify, now: st
     assert datetime.fromisoformat(at) == datetime(2020, 9, 1, 1, tzinfo=UTC)
     assert datetime.fromisoformat(at).utcoffset() is not None
     table = county.ok("history", "R1").splitlines()
-    assert table[-1].split() == ["2020-09-01", "09:00", "李督查", "fix", "已交办", "已整改", "已完成"]
+    assert table[-1].split() == [
+        "2020-09-01",
+        "09:00",
+        "李督查",
+        "fix",
+        "已交办",
+        "已整改",
+        "已完成",
+    ]
 
 
 def test_history_table_for_people(county: Rectify) -> None:

@@ -50,24 +50,36 @@ def refused(r: Rectify, *args: str, actor: str | None = None) -> str:
 
 # --- a trigger from a state that does not allow it ------------------------------------------
 
+NOTE = {
+    "fix": ["--note", "x"],
+    "accept": [],
+    "reject": ["--note", "x"],
+    "reopen": ["--reason", "x"],
+}
+# (state, trigger, the states it needs, its past tense)
 WRONG_STATE = [
-    ("assigned", ["accept", "R1"], "R1 is assigned; only a fixed item can be accepted"),
-    ("assigned", ["reject", "R1", "--note", "x"], "R1 is assigned; only a fixed item can be rejected"),
-    ("assigned", ["reopen", "R1", "--reason", "x"], "R1 is assigned; only a closed item can be reopened"),
-    ("fixed", ["fix", "R1", "--note", "x"], "R1 is fixed; only an assigned item can be fixed"),
-    ("fixed", ["reopen", "R1", "--reason", "x"], "R1 is fixed; only a closed item can be reopened"),
-    ("closed", ["fix", "R1", "--note", "x"], "R1 is closed; only an assigned item can be fixed"),
-    ("closed", ["accept", "R1"], "R1 is closed; only a fixed item can be accepted"),
-    ("closed", ["reject", "R1", "--note", "x"], "R1 is closed; only a fixed item can be rejected"),
-]  # fmt: skip
+    ("assigned", "accept", "a fixed", "accepted"),
+    ("assigned", "reject", "a fixed", "rejected"),
+    ("assigned", "reopen", "a closed", "reopened"),
+    ("fixed", "fix", "an assigned", "fixed"),
+    ("fixed", "reopen", "a closed", "reopened"),
+    ("closed", "fix", "an assigned", "fixed"),
+    ("closed", "accept", "a fixed", "accepted"),
+    ("closed", "reject", "a fixed", "rejected"),
+]
 
 
-@pytest.mark.parametrize(("state", "args", "message"), WRONG_STATE, ids=lambda v: str(v)[:20])
+@pytest.mark.parametrize(
+    ("state", "trigger", "needed", "past"),
+    WRONG_STATE,
+    ids=[f"{t}-{s}" for s, t, *_ in WRONG_STATE],
+)
 def test_trigger_from_a_state_that_does_not_allow_it(
-    county: Rectify, state: str, args: list[str], message: str
+    county: Rectify, state: str, trigger: str, needed: str, past: str
 ) -> None:
     item_in(county, state)
-    assert refused(county, *args) == f"Error: {message}"
+    line = refused(county, trigger, "R1", *NOTE[trigger])
+    assert line == f"Error: R1 is {state}; only {needed} item can be {past}"
 
 
 def test_refused_fix_keeps_no_evidence(county: Rectify, tmp_path: Path) -> None:
@@ -81,7 +93,9 @@ def test_refused_fix_keeps_no_evidence(county: Rectify, tmp_path: Path) -> None:
 
 
 def may_not(actor: str, trigger: str, what: str, allowed: str = "leader, office") -> str:
-    return f"Error: {actor} may not {trigger} R1: {actor} is {what}, and {trigger} is for: {allowed}"
+    return (
+        f"Error: {actor} may not {trigger} R1: {actor} is {what}, and {trigger} is for: {allowed}"
+    )
 
 
 WRONG_ROLE = [
@@ -94,7 +108,11 @@ WRONG_ROLE = [
 ]
 
 
-@pytest.mark.parametrize(("state", "actor", "args", "what"), WRONG_ROLE)
+@pytest.mark.parametrize(
+    ("state", "actor", "args", "what"),
+    WRONG_ROLE,
+    ids=[f"{a[0]}-by-{w.split()[-1]}" for _, _, a, w in WRONG_ROLE],
+)
 def test_the_unit_may_not_judge_its_own_work(
     county: Rectify, state: str, actor: str, args: list[str], what: str
 ) -> None:
@@ -106,6 +124,20 @@ def test_as_option_is_the_actor_for_the_role_check(county: Rectify) -> None:
     item_in(county, "fixed")
     expected = may_not(RESPONSIBLE, "accept", "the item's responsible person")
     assert refused(county, "--as", RESPONSIBLE, "accept", "R1") == expected
+
+
+def test_a_padded_name_is_still_the_responsible_person(county: Rectify) -> None:
+    """Names are stored trimmed (person add), so the actor's name must be compared trimmed."""
+    item_in(county, "fixed")
+    expected = may_not(RESPONSIBLE, "accept", "the item's responsible person")
+    assert refused(county, "--as", f" {RESPONSIBLE} ", "accept", "R1") == expected
+
+
+@pytest.mark.parametrize("blank", ["  ", "\t"], ids=["spaces", "tab"])
+def test_a_blank_actor_is_refused(county: Rectify, blank: str) -> None:
+    """The audit trail must name someone (精准问责); a blank --as is not a name."""
+    item_in(county, "assigned")
+    refused(county, "--as", blank, "fix", "R1", "--note", "已鉴定")
 
 
 @pytest.mark.parametrize("actor", [RESPONSIBLE, SAME_UNIT])
@@ -131,7 +163,9 @@ def test_leader_and_office_staff_may_accept(county: Rectify, actor: str) -> None
 @pytest.mark.parametrize("actor", [RESPONSIBLE, SAME_UNIT, STRANGER])
 def test_the_unit_or_the_office_may_report_a_fix(county: Rectify, actor: str) -> None:
     item_in(county, "assigned")
-    assert county.ok("fix", "R1", "--note", "已鉴定", actor=actor).startswith("R1: assigned -> fixed\n")
+    assert county.ok("fix", "R1", "--note", "已鉴定", actor=actor).startswith(
+        "R1: assigned -> fixed\n"
+    )
 
 
 # --- notes -----------------------------------------------------------------------------------
@@ -144,7 +178,7 @@ BLANK_NOTE = [
 
 
 @pytest.mark.parametrize("blank", ["", "  ", "\t\n"], ids=["empty", "spaces", "whitespace"])
-@pytest.mark.parametrize(("state", "args", "message"), BLANK_NOTE, ids=lambda v: str(v)[:12])
+@pytest.mark.parametrize(("state", "args", "message"), BLANK_NOTE, ids=["fix", "reject", "reopen"])
 def test_blank_note_is_refused(
     county: Rectify, state: str, args: list[str], message: str, blank: str
 ) -> None:
@@ -183,11 +217,12 @@ UNKNOWN = [
     (["show", "T99"], "no task T99"),
     (["history", "P99"], "no problem P99"),
     (["assign", "T99", "--unit", "cgz", "--person", RESPONSIBLE], "no task T99"),
-    (["task", "add", "--problem", "P99", "--title", "x", "--deadline", "2020-10-01"], "no problem P99"),
+    (["task", "add", "--problem", "P99", "--title", "x", "--deadline", "2020-10-01"],
+     "no problem P99"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("args", "message"), UNKNOWN, ids=lambda v: " ".join(v)[:20])
+@pytest.mark.parametrize(("args", "message"), UNKNOWN, ids=[" ".join(a[:2]) for a, _ in UNKNOWN])
 def test_unknown_ref(county: Rectify, args: list[str], message: str) -> None:
     item_in(county, "assigned")
     assert refused(county, *args) == f"Error: {message}"
@@ -214,7 +249,9 @@ def test_assign_needs_a_task_ref(county: Rectify) -> None:
 
 
 @pytest.mark.parametrize("text", ["X1", "R", "R1x", "1", "R-1", "RR1", ""])
-@pytest.mark.parametrize("command", [["fix", "{}", "--note", "x"], ["accept", "{}"], ["history", "{}"]])
+@pytest.mark.parametrize(
+    "command", [["fix", "{}", "--note", "x"], ["accept", "{}"], ["history", "{}"]]
+)
 def test_bad_ref_syntax(county: Rectify, command: list[str], text: str) -> None:
     item_in(county, "fixed")
     args = [text if arg == "{}" else arg for arg in command]

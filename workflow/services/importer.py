@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, insert, select
 
 from workflow import audit
 from workflow.app import App
@@ -21,6 +21,7 @@ from workflow.db.schema import items, people, problems, tasks, units
 from workflow.errors import ImportFailed, InvalidInput
 from workflow.ledger.reader import LedgerFormatError, LedgerRow, RowError, read_ledger
 from workflow.refs import allocate
+from workflow.services import notices
 from workflow.services.directory import find_campaign
 
 GROUP_PREFIX = "各"  # 各乡镇: "every township", i.e. every unit in the group 乡镇
@@ -85,8 +86,6 @@ def import_ledger(app: App, path: Path, campaign: str) -> ImportSummary:
         ledger = read_ledger(path)
     except LedgerFormatError as exc:
         raise InvalidInput(str(exc)) from None
-    now, actor = app.now(), app.settings.actor
-    versions = {kind: spec.version for kind, spec in app.machine_specs.items()}
     with app.ready_db().write() as conn:
         target = find_campaign(conn, campaign)
         checker = _Checker(_Directory(conn), ledger.headers, target.code, target.deadline)
@@ -97,7 +96,7 @@ def import_ledger(app: App, path: Path, campaign: str) -> ImportSummary:
             raise ImportFailed(path.name, [str(e) for e in errors])
         if not grouped:
             raise InvalidInput(f"{path.name}: no rows to import")
-        return _write(conn, grouped, target.id, path.name, now, actor, versions)
+        return _write(conn, app, grouped, target, path.name)
 
 
 class _Checker:
@@ -222,13 +221,14 @@ class _Checker:
 
 def _write(
     conn: Connection,
+    app: App,
     grouped: list[_Problem],
-    campaign_id: int,
+    campaign: Any,
     source: str,
-    now: Any,
-    actor: str,
-    versions: dict[str, int],
 ) -> ImportSummary:
+    now, actor = app.now(), app.settings.actor
+    versions = {kind: spec.version for kind, spec in app.machine_specs.items()}
+    campaign_id, policy = campaign.id, campaign.policy
     stamps = {"state": "assigned", "created_at": now, "updated_at": now}
     all_tasks = [task for problem in grouped for task in problem.tasks]
     problem_refs = allocate(conn, "problem", len(grouped))
@@ -270,6 +270,7 @@ def _write(
     task_ids = _insert_returning_ids(conn, tasks, task_rows)
 
     item_rows = []
+    item_row_numbers = []  # the ledger row of each item, for its audit note
     refs = iter(item_refs)
     for task_id, task in zip(task_ids, all_tasks, strict=True):
         for unit_id, person_id, role in task.assignments:
@@ -284,11 +285,10 @@ def _write(
                     "original_deadline": task.deadline,
                     "level": "none",
                     "definition_version": versions["responsibility"],
-                    "_row": task.row.row_number,
                     **stamps,
                 }
             )
-    row_of = {row["ref"]: row.pop("_row") for row in item_rows}
+            item_row_numbers.append(task.row.row_number)
     conn.execute(insert(items), item_rows)
 
     def event(kind: str, ref: str, row_number: int) -> dict[str, Any]:
@@ -307,8 +307,29 @@ def _write(
         conn,
         [event("problem", r, p.row.row_number) for r, p in zip(problem_refs, grouped, strict=True)]
         + [event("task", r, t.row.row_number) for r, t in zip(task_refs, all_tasks, strict=True)]
-        + [event("responsibility", ref, row_of[ref]) for ref in item_refs],
+        + [
+            event("responsibility", ref, n)
+            for ref, n in zip(item_refs, item_row_numbers, strict=True)
+        ],
     )
+    # 交办 notices for every imported item: rows of this import are those of its task ids
+    # created at this instant (ids are allocated in order within the transaction).
+    spec = app.machine_specs["responsibility"].transitions["assign"]
+    if spec.notify:
+        notices.notify(
+            conn,
+            app,
+            where=and_(
+                items.c.task_id.between(task_ids[0], task_ids[-1]),
+                items.c.created_at == now,
+                problems.c.campaign_id == campaign_id,
+            ),
+            policy_name=policy,
+            event=spec.past,
+            event_key=spec.past,
+            recipients=spec.notify,
+            now=now,
+        )
     return ImportSummary(len(grouped), len(all_tasks), item_count, item_refs[0], item_refs[-1])
 
 

@@ -31,6 +31,7 @@ from workflow.errors import InvalidInput, NotFound
 from workflow.machines import Attempt, Machines
 from workflow.refs import normalise
 from workflow.rollup import rollup_state
+from workflow.services import notices
 
 ITEM_TRIGGERS = ("fix", "accept", "reject", "reopen")
 SYSTEM = "system"
@@ -97,6 +98,19 @@ def fire(
             note=note,
         )
         store_evidence(conn, event_id, evidence_files)
+        spec = app.machine_specs["responsibility"].transitions[trigger]
+        if spec.notify:
+            notices.notify(
+                conn,
+                app,
+                where=items.c.id == item.id,
+                policy_name=item.policy,
+                event=spec.past,
+                event_key=f"{spec.past}:{event_id}",
+                recipients=spec.notify,
+                now=now,
+                note=note,
+            )
         moved = roll_up(conn, app.machines, item.task_id, now)
     return Outcome(ref, trigger, item.state, new_state, moved)
 
@@ -186,6 +200,7 @@ def _locked_item(conn: Connection, ref: str) -> Any:
             items.c.unit_id,
             items.c.person_id,
             campaigns.c.leader_id,
+            campaigns.c.policy,
         )
         .join(tasks, tasks.c.id == items.c.task_id)
         .join(problems, problems.c.id == tasks.c.problem_id)

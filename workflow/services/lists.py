@@ -12,6 +12,7 @@ from workflow.db.schema import campaigns, items, problems, tasks
 from workflow.errors import InvalidInput, NotFound
 from workflow.machines import Attempt
 from workflow.refs import allocate, normalise
+from workflow.services import notices
 from workflow.services.directory import find_campaign, find_person, find_unit, required
 from workflow.services.lifecycle import follow_children, role_of, roll_up
 
@@ -109,6 +110,7 @@ def assign(
                 campaigns.c.code,
                 campaigns.c.deadline.label("bottom_line"),
                 campaigns.c.leader_id,
+                campaigns.c.policy,
             )
             .join(problems, problems.c.id == tasks.c.problem_id)
             .join(campaigns, campaigns.c.id == problems.c.campaign_id)
@@ -130,8 +132,10 @@ def assign(
             None,
         )
         state = app.machines.fire("responsibility", "issued", attempt)
-        conn.execute(
-            insert(items).values(
+        item_id = conn.execute(
+            insert(items)
+            .returning(items.c.id)
+            .values(
                 ref=ref,
                 task_id=row.id,
                 unit_id=unit_id,
@@ -145,7 +149,7 @@ def assign(
                 created_at=now,
                 updated_at=now,
             )
-        )
+        ).scalar_one()
         common = {"kind": "responsibility", "ref": ref, "actor": actor, "at": now}
         audit.record_many(
             conn,
@@ -153,6 +157,17 @@ def assign(
                 {**common, "trigger": "create", "from_state": None, "to_state": "issued"},
                 {**common, "trigger": "assign", "from_state": "issued", "to_state": state},
             ],
+        )
+        spec = app.machine_specs["responsibility"].transitions["assign"]
+        notices.notify(
+            conn,
+            app,
+            where=items.c.id == item_id,
+            policy_name=row.policy,
+            event=spec.past,
+            event_key=spec.past,
+            recipients=spec.notify,
+            now=now,
         )
         roll_up(conn, app.machines, row.id, now)
     return ref

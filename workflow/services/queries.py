@@ -17,6 +17,7 @@ from workflow.db.schema import (
     evidence,
     evidence_blobs,
     items,
+    notices,
     people,
     problems,
     tasks,
@@ -271,3 +272,42 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+NOTICE_STATUSES = ("pending", "sending", "sent", "dead")
+NOTICE_FIELDS = (
+    "id", "ref", "event", "recipient", "channel", "address", "status", "attempts",
+    "next_attempt_at", "sent_at", "last_error",
+)  # fmt: skip
+
+
+def list_notices(
+    conn: Connection, *, status: str | None = None, ref: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """The outbox, oldest first."""
+    query = (
+        select(
+            notices.c.id,
+            items.c.ref,
+            notices.c.event,
+            notices.c.recipient_name.label("recipient"),
+            notices.c.channel,
+            notices.c.address,
+            notices.c.status,
+            notices.c.attempts,
+            notices.c.next_attempt_at,
+            notices.c.sent_at,
+            notices.c.last_error,
+            notices.c.deadline_version,
+        )
+        .join(items, items.c.id == notices.c.item_id)
+        .order_by(notices.c.id)
+    )
+    if status is not None:
+        if status not in NOTICE_STATUSES:
+            raise InvalidInput(f"status {status!r} must be one of {', '.join(NOTICE_STATUSES)}")
+        query = query.where(notices.c.status == status)
+    if ref is not None:
+        query = query.where(items.c.ref == normalise(ref)[1])
+    for row in conn.execution_options(yield_per=2000).execute(query).mappings():
+        yield dict(row)

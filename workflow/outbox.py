@@ -1,0 +1,97 @@
+"""Queueing notices in the outbox, set-based, in the caller's transaction.
+
+One INSERT ... SELECT per (recipient kind, channel) whatever the number of items: the rows to
+notify are described by a WHERE clause, never fetched into Python. The unique key (item, event
+key, deadline version, recipient, channel) with ON CONFLICT DO NOTHING makes queueing
+idempotent: whatever runs twice queues once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, String, and_, cast, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from workflow.db.schema import campaigns, items, notices, people, problems, tasks, units
+
+RECIPIENT_KINDS = ("person", "unit", "leader")
+CHANNEL_ADDRESS = {"email": "email", "sms": "phone"}
+_leader = aliased(people, name="leader")
+QUEUED_COLUMNS = (
+    "item_id", "event", "event_key", "deadline_version", "deadline", "recipient",
+    "recipient_name", "channel", "address", "note", "status", "attempts", "next_attempt_at",
+    "created_at",
+)  # fmt: skip
+
+
+def _recipient(kind: str) -> Any:
+    """(table alias, join condition) for the person, unit or campaign leader of an item."""
+    if kind == "person":
+        return people, people.c.id == items.c.person_id
+    if kind == "unit":
+        return units, units.c.id == items.c.unit_id
+    return _leader, _leader.c.id == campaigns.c.leader_id
+
+
+def queue(
+    conn: Connection,
+    *,
+    event: str,
+    event_key: ColumnElement[Any] | str,
+    where: ColumnElement[bool],
+    recipients: Iterable[str],
+    channels: Iterable[str],
+    now: datetime,
+    sms_not_before: datetime | None = None,
+    note: str | None = None,
+) -> int:
+    """Queue `event` for every item matching `where`, to each recipient that has the address.
+
+    `where` may refer to items, tasks, problems and campaigns. SMS rows wait until
+    `sms_not_before` (quiet hours: held, not dropped). Returns the number of rows queued.
+    """
+    key = literal(event_key) if isinstance(event_key, str) else event_key
+    queued = 0
+    for kind in recipients:
+        target, joined_on = _recipient(kind)
+        for channel in channels:
+            address = target.c[CHANNEL_ADDRESS[channel]]
+            due = sms_not_before if channel == "sms" and sms_not_before else now
+            rows = (
+                select(
+                    items.c.id,
+                    literal(event),
+                    key,
+                    items.c.deadline_version,
+                    items.c.deadline,
+                    literal(kind + ":") + cast(target.c.id, String),
+                    target.c.name,
+                    literal(channel),
+                    address,
+                    literal(note, type_=String),
+                    literal("pending"),
+                    literal(0),
+                    literal(due, type_=notices.c.next_attempt_at.type),
+                    literal(now, type_=notices.c.created_at.type),
+                )
+                .select_from(
+                    items.join(tasks, tasks.c.id == items.c.task_id)
+                    .join(problems, problems.c.id == tasks.c.problem_id)
+                    .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+                    .join(target, joined_on)
+                )
+                .where(and_(where, address.is_not(None), address != ""))
+            )
+            statement = _insert(conn).from_select(QUEUED_COLUMNS, rows)
+            statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+            queued += max(conn.execute(statement).rowcount, 0)
+    return queued
+
+
+def _insert(conn: Connection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(notices)

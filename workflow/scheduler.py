@@ -1,0 +1,158 @@
+"""`rectify scheduler run`: sweeps on a cron schedule and delivery every minute (APScheduler 3).
+
+Jobs live in a memory job store and are defined here in code with fixed ids: the database holds
+the work, not the schedule. Several scheduler processes may share one database: each sweep
+slot is claimed with an INSERT into sweep_slots in the sweep's own transaction, so a slot runs
+once whichever process gets there first, and delivery claims notices with leases.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workflow.app import App
+from workflow.db.schema import sweep_slots
+from workflow.errors import InvalidInput, RectifyError
+from workflow.services.sweep import SweepReport, sweep_in
+
+DEFAULT_SWEEP = "every 30 minutes from 07:00 to 22:00"
+
+
+def sweep_trigger(app: App, every_seconds: int | None = None) -> BaseTrigger:
+    """RECTIFY_SWEEP_CRON (crontab, ';' between several) or the default: on the hour and half
+    hour from 07:00 to 22:00 in the configured zone."""
+    zone = app.settings.zone
+    if every_seconds:
+        return IntervalTrigger(seconds=every_seconds, timezone=zone)
+    text = app.settings.values.get("RECTIFY_SWEEP_CRON")
+    if not text:
+        return OrTrigger(
+            [
+                CronTrigger(hour="7-21", minute="0,30", timezone=zone),
+                CronTrigger(hour=22, minute=0, timezone=zone),
+            ]
+        )
+    try:
+        crons = [CronTrigger.from_crontab(part.strip(), timezone=zone) for part in text.split(";")]
+    except ValueError as exc:
+        raise InvalidInput(f"RECTIFY_SWEEP_CRON {text!r}: {exc}") from None
+    return crons[0] if len(crons) == 1 else OrTrigger(crons)
+
+
+def claimed_sweep(app: App, worker: str, at: datetime | None = None) -> SweepReport | None:
+    """Run the sweep of the slot `at` falls in, unless another process has claimed it."""
+    at = at or app.now()
+    slot = at.astimezone(app.settings.zone).replace(second=0, microsecond=0).isoformat()
+    with app.ready_db().write() as conn:
+        if not _claim_slot(conn, slot, worker, at):
+            return None
+        return sweep_in(conn, app, at)
+
+
+def _claim_slot(conn: Connection, slot: str, worker: str, at: datetime) -> bool:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(sweep_slots)
+        .values(slot=slot, claimed_by=worker, claimed_at=at)
+        .on_conflict_do_nothing()
+        .execution_options(preserve_rowcount=True)  # rowcount of an INSERT is opt-in
+    )
+    return bool(conn.execute(statement).rowcount)
+
+
+def run(
+    app: App,
+    *,
+    say: Callable[[str], None],
+    sweep_every: int | None = None,
+    deliver_every: int = 60,
+    stop_after: float | None = None,
+) -> None:
+    """Run until Ctrl-C, SIGTERM or `stop_after` seconds; jobs in flight finish first."""
+    from notifications.delivery import deliver, worker_name
+
+    worker = worker_name()
+    trigger = sweep_trigger(app, sweep_every)
+    scheduler = BlockingScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(2)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        timezone=app.settings.zone,
+    )
+
+    def sweep_job() -> None:
+        try:
+            report = claimed_sweep(app, worker)
+        except RectifyError as exc:
+            say(f"sweep failed: {exc}")
+            return
+        if report is None:
+            say("sweep: slot already taken by another scheduler")
+            return
+        raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
+        say(f"sweep {report.at.isoformat()}: raised {raised}; {report.notices} notices queued")
+        for year in report.assumed_years:
+            say(f"sweep: no published schedule for {year}, Monday-Friday assumed")
+
+    def deliver_job() -> None:
+        try:
+            report = deliver(app, worker=worker)
+        except RectifyError as exc:
+            say(f"deliver failed: {exc}")
+            return
+        if report.sent or report.retrying or report.dead or report.held:
+            say(
+                f"deliver: sent {report.sent}, retrying {report.retrying}, dead {report.dead}, "
+                f"held {report.held}"
+            )
+
+    scheduler.add_job(sweep_job, trigger, id="sweep", name="sweep", replace_existing=True)
+    scheduler.add_job(
+        deliver_job,
+        IntervalTrigger(seconds=deliver_every, timezone=app.settings.zone),
+        id="deliver",
+        name="deliver",
+        next_run_time=datetime.now(app.settings.zone),
+        replace_existing=True,
+    )
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        scheduler.shutdown(wait=False)
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    if stop_after is not None:
+        timer = threading.Timer(stop_after, lambda: scheduler.shutdown(wait=False))
+        timer.daemon = True
+        timer.start()
+    schedule = _describe(trigger, sweep_every)
+    say(f"scheduler {worker}: sweep {schedule}, deliver every {deliver_every} s")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+        signal.signal(signal.SIGTERM, previous)
+    say("scheduler stopped")
+
+
+def _describe(trigger: Any, every: int | None) -> str:
+    if every:
+        return f"every {every} s"
+    return str(trigger) if not isinstance(trigger, OrTrigger) else DEFAULT_SWEEP

@@ -1,0 +1,191 @@
+"""Deadline extension (延期) as a flow: a unit requests, the office or leader decides.
+
+A request is filed before the deadline has passed, for a later date within the campaign's
+bottom line; one request per item is open at a time. Approval moves the deadline, keeps the
+original, counts the extension and starts a new deadline version: the level is recomputed
+under the new deadline and each warning may fire once more. A refusal changes nothing but the
+request. Every step writes its audit row and its notices in its own transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from workflow import audit
+from workflow.app import App
+from workflow.db.schema import campaigns, extensions, items, problems, tasks
+from workflow.errors import InvalidInput, NotFound, TransitionRefused
+from workflow.escalation import local_today
+from workflow.output import format_date
+from workflow.refs import normalise
+from workflow.services import notices
+from workflow.services.lifecycle import role_of
+from workflow.services.sweep import OPEN_STATES, sweep_in
+
+DECIDERS = ("office", "leader")
+
+
+def request(app: App, ref: str, *, to: date, reason: str) -> int:
+    """File a request; returns its id."""
+    ref = _item_ref(ref)
+    if not reason or not reason.strip():
+        raise InvalidInput(f"an extension of {ref} needs a reason")
+    now, actor = app.now(), app.settings.actor
+    today = local_today(now, app.settings.zone)
+    with app.ready_db().write() as conn:
+        item = _item(conn, ref)
+        if item.state not in OPEN_STATES:
+            raise TransitionRefused(f"{ref} is {item.state}; only an open item can be extended")
+        if today > item.deadline:
+            raise TransitionRefused(
+                f"{ref}'s deadline {item.deadline.isoformat()} has passed; an extension must "
+                "be requested before it"
+            )
+        if to <= item.deadline:
+            raise InvalidInput(
+                f"{to.isoformat()} is not later than {ref}'s deadline {item.deadline.isoformat()}"
+            )
+        if to > item.bottom_line:
+            raise InvalidInput(
+                f"{to.isoformat()} is after campaign {item.campaign}'s bottom line "
+                f"{item.bottom_line.isoformat()} (底线)"
+            )
+        if _pending(conn, item.id) is not None:
+            raise TransitionRefused(
+                f"{ref} already has an extension request waiting for a decision"
+            )
+        request_id = conn.execute(
+            insert(extensions)
+            .returning(extensions.c.id)
+            .values(
+                item_id=item.id,
+                status="pending",
+                current_deadline=item.deadline,
+                requested_deadline=to,
+                reason=reason.strip(),
+                requested_by=actor,
+                requested_at=now,
+            )
+        ).scalar_one()
+        _audit(conn, item, "extend", actor, now, f"{to.isoformat()}: {reason.strip()}")
+    return int(request_id)
+
+
+def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dict[str, Any]:
+    ref = _item_ref(ref)
+    now, actor = app.now(), app.settings.actor
+    with app.ready_db().write() as conn:
+        item = _item(conn, ref)
+        pending = _pending(conn, item.id)
+        if pending is None:
+            raise NotFound(f"{ref} has no extension request waiting for a decision")
+        role = role_of(conn, actor, item.person_id, item.unit_id, item.leader_id)
+        if role not in DECIDERS:
+            raise TransitionRefused(
+                f"{actor} may not decide on {ref}'s extension: only the office or the campaign "
+                "leader may, not the unit that asked"
+            )
+        status = "approved" if approve else "refused"
+        conn.execute(
+            update(extensions)
+            .where(extensions.c.id == pending.id)
+            .values(status=status, decided_by=actor, decided_at=now, decision_note=note)
+        )
+        if approve:
+            conn.execute(
+                update(items)
+                .where(items.c.id == item.id)
+                .values(
+                    deadline=pending.requested_deadline,
+                    deadline_version=items.c.deadline_version + 1,
+                    extension_count=items.c.extension_count + 1,
+                    level="none",
+                    updated_at=now,
+                )
+            )
+        new_deadline = pending.requested_deadline if approve else item.deadline
+        summary = f"{format_date(new_deadline, 'zh')}" + (f": {note}" if note else "")
+        _audit(conn, item, f"extension_{status}", actor, now, summary)
+        notices.notify(
+            conn,
+            app,
+            where=items.c.id == item.id,
+            policy_name=item.policy,
+            event=f"extension_{status}",
+            event_key=f"extension:{pending.id}",
+            recipients=("person",),
+            now=now,
+            note=note,
+        )
+        # Under the new deadline (version) the item starts from no warning and is raised at
+        # once to the level it has reached, with that level's notice.
+        level = "none"
+        if approve:
+            report = sweep_in(conn, app, now, item_id=item.id)
+            level = next((name for name, n in report.raised.items() if n), "none")
+    return {
+        "ref": ref,
+        "decision": status,
+        "deadline": new_deadline.isoformat(),
+        "original_deadline": item.original_deadline.isoformat(),
+        "level": level if approve else item.level,
+    }
+
+
+def _item_ref(text: str) -> str:
+    kind, ref = normalise(text)
+    if kind != "responsibility":
+        raise InvalidInput(f"{ref} is a {kind}; deadlines are extended on responsibility items")
+    return ref
+
+
+def _item(conn: Connection, ref: str) -> Any:
+    query = (
+        select(
+            items.c.id,
+            items.c.ref,
+            items.c.state,
+            items.c.level,
+            items.c.deadline,
+            items.c.original_deadline,
+            items.c.unit_id,
+            items.c.person_id,
+            campaigns.c.code.label("campaign"),
+            campaigns.c.deadline.label("bottom_line"),
+            campaigns.c.leader_id,
+            campaigns.c.policy,
+        )
+        .join(tasks, tasks.c.id == items.c.task_id)
+        .join(problems, problems.c.id == tasks.c.problem_id)
+        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+        .where(items.c.ref == ref)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=items)
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no responsibility item {ref}")
+    return row
+
+
+def _pending(conn: Connection, item_id: int) -> Any:
+    return conn.execute(
+        select(extensions).where(extensions.c.item_id == item_id, extensions.c.status == "pending")
+    ).first()
+
+
+def _audit(conn: Connection, item: Any, trigger: str, actor: str, now: Any, note: str) -> None:
+    audit.record(
+        conn,
+        kind="responsibility",
+        ref=item.ref,
+        trigger=trigger,
+        from_state=item.state,
+        to_state=item.state,
+        actor=actor,
+        at=now,
+        note=note,
+    )

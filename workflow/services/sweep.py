@@ -1,0 +1,126 @@
+"""The sweep: raise every open item to the warning level it has reached, and queue its notices.
+
+Set-based: for each escalation policy in use, a CASE over the deadline gives the level every
+item has reached at `at` (the policy's cutoff dates are computed once, in Python, from the
+working-day calendar). Items whose reached level is above their stored level get the notices of
+the reached level only (a jump from none to red sends red), then one UPDATE stores the levels.
+Levels never go down; fixed and closed items are left alone; a repeated sweep finds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, literal, select, update
+
+from definitions.policies import Policy
+from workflow import outbox
+from workflow.app import App
+from workflow.calendar import WorkdayCalendar
+from workflow.db.schema import campaigns, items, problems, tasks
+from workflow.escalation import LEVEL_RANK, level_cutoffs, local_today, release_time
+from workflow.services import calendar_days
+
+OPEN_STATES = ("issued", "assigned")
+LEVELS = ("blue", "yellow", "red")
+
+
+@dataclass
+class SweepReport:
+    at: datetime
+    today: date
+    raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    notices: int = 0
+    assumed_years: list[int] = field(default_factory=list)  # working days without a schedule
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "today": self.today.isoformat(),
+            "raised": self.raised,
+            "notices_queued": self.notices,
+            "assumed_monday_to_friday": self.assumed_years,
+        }
+
+
+def sweep(app: App, at: datetime | None = None) -> SweepReport:
+    at = at or app.now()
+    with app.ready_db().write() as conn:
+        return sweep_in(conn, app, at)
+
+
+def sweep_in(
+    conn: Connection, app: App, at: datetime, *, item_id: int | None = None
+) -> SweepReport:
+    """The sweep inside the caller's transaction; `item_id` limits it to one item."""
+    zone = app.settings.zone
+    report = SweepReport(at, local_today(at, zone))
+    calendar = calendar_days.load(conn)
+    in_use = conn.execute(select(campaigns.c.policy).distinct()).scalars().all()
+    for name in in_use:
+        policy = app.policies.get(name)
+        if policy is None:
+            continue  # campaign add refuses unknown policies; a removed file is not our crash
+        _sweep_policy(conn, policy, calendar, report, at, item_id, app)
+    return report
+
+
+def _sweep_policy(
+    conn: Connection,
+    policy: Policy,
+    calendar: WorkdayCalendar,
+    report: SweepReport,
+    at: datetime,
+    item_id: int | None,
+    app: App,
+) -> None:
+    cutoffs = level_cutoffs(report.today, policy, calendar)
+    if policy.day_count == "working":
+        last = max(day for _, day in cutoffs)
+        for year in calendar.unpublished_years(min(report.today, last), max(report.today, last)):
+            if year not in report.assumed_years:
+                report.assumed_years.append(year)
+    # The reached level: the last (most severe) cutoff the deadline is within.
+    reached = case(
+        *((items.c.deadline <= day, literal(name)) for name, day in reversed(cutoffs)),
+        else_=literal("none"),
+    )
+    rank = case(*((items.c.level == name, r) for name, r in LEVEL_RANK.items()), else_=0)
+    reached_rank = case(
+        *((items.c.deadline <= day, LEVEL_RANK[name]) for name, day in reversed(cutoffs)),
+        else_=0,
+    )
+    policy_items = (
+        select(items.c.id)
+        .join(tasks, tasks.c.id == items.c.task_id)
+        .join(problems, problems.c.id == tasks.c.problem_id)
+        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+        .where(campaigns.c.policy == policy.name)
+        # The outbox query joins these tables too: keep this subquery self-contained.
+        .correlate(None)
+    )
+    rising = and_(
+        items.c.state.in_(OPEN_STATES),
+        items.c.id.in_(policy_items.scalar_subquery()),
+        reached_rank > rank,
+        *([items.c.id == item_id] if item_id is not None else []),
+    )
+    for name, count in conn.execute(
+        select(reached, func.count()).where(rising).group_by(reached)
+    ).all():
+        report.raised[name] += int(count)
+    sms_after = release_time(at, policy, app.settings.zone)
+    for rule in policy.levels:
+        report.notices += outbox.queue(
+            conn,
+            event=rule.name,
+            event_key=rule.name,
+            where=and_(rising, reached == rule.name),
+            recipients=rule.recipients,
+            channels=rule.channels,
+            now=at,
+            sms_not_before=sms_after,
+        )
+    conn.execute(update(items).where(rising).values(level=reached, updated_at=at))
