@@ -65,6 +65,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "note": "说明",
         "id": "序号",
         "event": "事件",
+        "deadline_version": "时限版本",
         "recipient": "接收人",
         "channel": "渠道",
         "address": "地址",

@@ -131,17 +131,18 @@ def run(
         replace_existing=True,
     )
 
+    # Stopping waits for the jobs in flight: a sweep or delivery is never cut off half way.
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)
 
     previous = signal.signal(signal.SIGTERM, on_signal)
     if stop_after is not None:
-        timer = threading.Timer(stop_after, lambda: scheduler.shutdown(wait=False))
+        timer = threading.Timer(stop_after, lambda: scheduler.shutdown(wait=True))
         timer.daemon = True
         timer.start()
     schedule = _describe(trigger, sweep_every)
-    say(f"scheduler {worker}: sweep {schedule}, deliver every {deliver_every} s")
     try:
+        say(f"scheduler {worker}: sweep {schedule}, deliver every {deliver_every} s")
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass

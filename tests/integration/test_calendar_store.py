@@ -115,7 +115,7 @@ def test_set_day_refuses(app: App, kind: str, name: str | None, message: str) ->
 
 def test_set_day_refuses_a_datetime(app: App) -> None:
     with pytest.raises(InvalidInput, match="is not a date"):
-        store.set_day(app, datetime(2027, 10, 1), "holiday", None)  # type: ignore[arg-type]
+        store.set_day(app, datetime(2027, 10, 1), "holiday", None)
 
 
 def test_import_file_all_or_nothing(app: App) -> None:

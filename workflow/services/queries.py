@@ -214,6 +214,12 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
     if "rank" in record:
         record["level"] = LEVELS[int(record.pop("rank") or 0)]
     if kind == "responsibility":
+        extra = conn.execute(
+            select(
+                items.c.original_deadline, items.c.deadline_version, items.c.extension_count
+            ).where(items.c.ref == ref)
+        ).one()
+        record.update(extra._asdict())
         record["evidence"] = [
             dict(e)
             for e in conn.execute(
@@ -276,7 +282,7 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
 
 NOTICE_STATUSES = ("pending", "sending", "sent", "dead")
 NOTICE_FIELDS = (
-    "id", "ref", "event", "recipient", "channel", "address", "status", "attempts",
+    "id", "ref", "event", "deadline_version", "recipient", "channel", "address", "status", "attempts",
     "next_attempt_at", "sent_at", "last_error",
 )  # fmt: skip
 
