@@ -25,8 +25,8 @@ def setup_campaign(rectify: Rectify) -> None:
     rectify.ok("unit", "add", "slj", "水利局", "--email", "slj@example.gov.cn")
     rectify.ok("unit", "add", "wjw", "卫健委")
     rectify.ok("unit", "add", "xw", "县委办")
-    rectify.ok("person", "add", "韩水", "--unit", "slj", "--head", "--email", "hanshui@example.gov.cn",
-               "--phone", "13800000001")  # fmt: skip
+    rectify.ok("person", "add", "韩水", "--unit", "slj", "--head",
+               "--email", "hanshui@example.gov.cn", "--phone", "13800000001")  # fmt: skip
     rectify.ok("person", "add", "鲁检", "--unit", "wjw", "--head", "--phone", "13800000002")
     rectify.ok(
         "person", "add", "王书记", "--unit", "xw", "--head", "--email", "wang@example.gov.cn"

@@ -282,8 +282,8 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
 
 NOTICE_STATUSES = ("pending", "sending", "sent", "dead")
 NOTICE_FIELDS = (
-    "id", "ref", "event", "deadline_version", "recipient", "channel", "address", "status", "attempts",
-    "next_attempt_at", "sent_at", "last_error",
+    "id", "ref", "event", "deadline_version", "recipient", "channel", "address", "status",
+    "attempts", "next_attempt_at", "sent_at", "last_error",
 )  # fmt: skip
 
 
