@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
-from workflow.output import FORMATS, render
+from workflow.output import FORMATS, HEADERS, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
 from workflow.services import sweep as sweep_service
@@ -294,7 +294,9 @@ def show(app: App, ref: str, fmt: str) -> None:
         _print(fmt, app, [{**record, **children}], [*record, *children])
         return
     fields = [k for k in record if k not in ("items", "tasks", "evidence")]
-    _print("table", app, [{"field": k, "value": record[k]} for k in fields], ["field", "value"])
+    lang = app.settings.lang
+    rows = [{"field": HEADERS[lang].get(k, k), "value": record[k]} for k in fields]
+    _print("table", app, rows, ["field", "value"])
     for key, kind in (("tasks", "task"), ("items", "responsibility")):
         if record.get(key):
             click.echo()

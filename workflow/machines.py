@@ -42,7 +42,7 @@ class Attempt:
 def _note_given(attempt: Attempt) -> str | None:
     if attempt.note and attempt.note.strip():
         return None
-    return f"{attempt.trigger} {attempt.ref} needs a note saying why"
+    return f"{attempt.trigger} {attempt.ref} needs a note or reason saying why"
 
 
 GUARDS: Mapping[str, Callable[[Attempt], str | None]] = {"note_given": _note_given}
@@ -129,4 +129,5 @@ def _guard(guard: Callable[[Attempt], str | None]) -> Callable[[EventData], bool
 
 def _wrong_state(ref: str, state: str, transition: TransitionSpec) -> str:
     allowed = " or ".join(transition.sources)
-    return f"{ref} is {state}; only a {allowed} item can be {transition.past}"
+    article = "an" if allowed[0] in "aeiou" else "a"
+    return f"{ref} is {state}; only {article} {allowed} item can be {transition.past}"

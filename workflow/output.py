@@ -63,9 +63,16 @@ HEADERS: dict[str, dict[str, str]] = {
         "from": "原状态",
         "to": "新状态",
         "note": "说明",
+        "field": "项目",
+        "value": "内容",
+        "source": "问题来源",
+        "category": "问题类别",
+        "ledger_no": "台账序号",
+        "original_deadline": "原整改时限",
+        "deadline_version": "时限版本",
+        "extension_count": "延期次数",
         "id": "序号",
         "event": "事件",
-        "deadline_version": "时限版本",
         "recipient": "接收人",
         "channel": "渠道",
         "address": "地址",
@@ -133,7 +140,7 @@ def render_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: I
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([_defuse(_plain(row.get(c))) for c in columns])
+        writer.writerow([_cell(row.get(c)) for c in columns])
         count += 1
     return count
 
@@ -160,6 +167,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [{k: _plain(v) for k, v in entry.items()} for entry in value]
     return value
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: nested lists (evidence) as JSON, formulas defused."""
+    value = _plain(value)
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
+    return _defuse(value)
 
 
 def _defuse(value: Any) -> Any:

@@ -63,9 +63,13 @@ def load_settings(
     if language not in ("zh", "en"):
         raise InvalidInput(f"language {language!r} is not offered; use zh or en")
     templates = values.get(PREFIX + "TEMPLATES")
+    # The audit trail must name someone (精准问责): a blank actor is refused, spaces trimmed.
+    who = (actor if actor is not None else values.get(PREFIX + "USER") or _os_user()).strip()
+    if not who:
+        raise InvalidInput("the actor (--as / RECTIFY_USER) is empty; say who is acting")
     return Settings(
         db_url=database_url(db or values.get(PREFIX + "DB") or DEFAULT_DB),
-        actor=actor or values.get(PREFIX + "USER") or _os_user(),
+        actor=who,
         zone=zone,
         now=now,
         definitions_dir=Path(values.get(PREFIX + "DEFINITIONS", SHIPPED_DEFINITIONS)),

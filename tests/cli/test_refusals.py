@@ -171,9 +171,9 @@ def test_the_unit_or_the_office_may_report_a_fix(county: Rectify, actor: str) ->
 # --- notes -----------------------------------------------------------------------------------
 
 BLANK_NOTE = [
-    ("assigned", ["fix", "R1", "--note"], "fix R1 needs a note saying why"),
-    ("fixed", ["reject", "R1", "--note"], "reject R1 needs a note saying why"),
-    ("closed", ["reopen", "R1", "--reason"], "reopen R1 needs a note saying why"),
+    ("assigned", ["fix", "R1", "--note"], "fix R1 needs a note or reason saying why"),
+    ("fixed", ["reject", "R1", "--note"], "reject R1 needs a note or reason saying why"),
+    ("closed", ["reopen", "R1", "--reason"], "reopen R1 needs a note or reason saying why"),
 ]
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.conftest import DATA
 from workflow.app import App
@@ -27,6 +27,8 @@ from workflow.settings import load_settings
 def app(db_url: str) -> Iterator[App]:
     application = App(load_settings({"RECTIFY_DB": db_url, "RECTIFY_USER": "李督查"}))
     upgrade(application.db)
+    with application.db.write() as conn:  # empty, even if creating the schema ever seeds it
+        conn.execute(delete(calendar_days))
     yield application
     application.close()
 

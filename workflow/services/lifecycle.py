@@ -49,9 +49,12 @@ class EvidenceFile:
     @classmethod
     def read(cls, path: Path) -> EvidenceFile:
         try:
-            return cls(path.name, path.read_bytes())
+            content = path.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"evidence file {path}: {exc.strerror}") from None
+        if not content:
+            raise InvalidInput(f"evidence file {path} is empty")
+        return cls(path.name, content)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def fire(
     if trigger not in ITEM_TRIGGERS:
         raise InvalidInput(f"{trigger} is not one of {', '.join(ITEM_TRIGGERS)}")
     now, actor = app.now(), app.settings.actor
+    note = note.strip() if note and note.strip() else None
     with app.ready_db().write() as conn:
         item = _locked_item(conn, ref)
         role = role_of(conn, actor, item.person_id, item.unit_id, item.leader_id)

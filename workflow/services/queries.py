@@ -28,6 +28,7 @@ from workflow.refs import normalise
 from workflow.services.directory import find_unit
 
 LEVELS = ("none", "blue", "yellow", "red")
+KIND_WORDS = {"problem": "problem", "task": "task", "responsibility": "responsibility item"}
 STATES = ("issued", "assigned", "fixed", "closed")
 KINDS = ("problem", "task", "responsibility")
 OPEN_STATES = ("issued", "assigned")
@@ -209,7 +210,7 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
     table = {"responsibility": items, "task": tasks, "problem": problems}[kind]
     row = conn.execute(query.where(table.c.ref == ref)).mappings().first()
     if row is None:
-        raise NotFound(f"no {kind} {ref}")
+        raise NotFound(f"no {KIND_WORDS[kind]} {ref}")
     record = dict(row)
     if "rank" in record:
         record["level"] = LEVELS[int(record.pop("rank") or 0)]
@@ -254,7 +255,7 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
     kind, ref = normalise(ref)
     table = {"responsibility": items, "task": tasks, "problem": problems}[kind]
     if conn.execute(select(table.c.id).where(table.c.ref == ref)).first() is None:
-        raise NotFound(f"no {kind} {ref}")
+        raise NotFound(f"no {KIND_WORDS[kind]} {ref}")
     files: dict[int, list[dict[str, Any]]] = {}
     for e in conn.execute(
         select(evidence.c.event_id, evidence.c.filename, evidence.c.sha256)

@@ -63,7 +63,9 @@ def sweep_in(
         policy = app.policies.get(name)
         if policy is None:
             continue  # campaign add refuses unknown policies; a removed file is not our crash
-        _sweep_policy(conn, policy, calendar, report, at, item_id, app)
+        # With one policy in use (the usual case) every item is under it: no campaign join.
+        only = name if len(in_use) == 1 else None
+        _sweep_policy(conn, policy, calendar, report, at, item_id, app, only)
     return report
 
 
@@ -75,6 +77,7 @@ def _sweep_policy(
     at: datetime,
     item_id: int | None,
     app: App,
+    only_policy: str | None,
 ) -> None:
     cutoffs = level_cutoffs(report.today, policy, calendar)
     if policy.day_count == "working":
@@ -92,27 +95,38 @@ def _sweep_policy(
         *((items.c.deadline <= day, LEVEL_RANK[name]) for name, day in reversed(cutoffs)),
         else_=0,
     )
-    policy_items = (
-        select(items.c.id)
-        .join(tasks, tasks.c.id == items.c.task_id)
-        .join(problems, problems.c.id == tasks.c.problem_id)
-        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
-        .where(campaigns.c.policy == policy.name)
-        # The outbox query joins these tables too: keep this subquery self-contained.
-        .correlate(None)
-    )
-    rising = and_(
+    conditions = [
         items.c.state.in_(OPEN_STATES),
-        items.c.id.in_(policy_items.scalar_subquery()),
+        # Sargable bound first, so the (state, deadline) index skips items far from deadline.
+        items.c.deadline <= max(day for _, day in cutoffs),
         reached_rank > rank,
-        *([items.c.id == item_id] if item_id is not None else []),
-    )
-    for name, count in conn.execute(
-        select(reached, func.count()).where(rising).group_by(reached)
-    ).all():
-        report.raised[name] += int(count)
+    ]
+    if only_policy is None:
+        policy_items = (
+            select(items.c.id)
+            .join(tasks, tasks.c.id == items.c.task_id)
+            .join(problems, problems.c.id == tasks.c.problem_id)
+            .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+            .where(campaigns.c.policy == policy.name)
+            # The outbox query joins these tables too: keep this subquery self-contained.
+            .correlate(None)
+        )
+        conditions.append(items.c.id.in_(policy_items.scalar_subquery()))
+    if item_id is not None:
+        conditions.append(items.c.id == item_id)
+    rising = and_(*conditions)
+    counts: dict[str, int] = {
+        name: int(n)
+        for name, n in conn.execute(select(reached, func.count()).where(rising).group_by(reached))
+    }
+    if not counts:
+        return  # the common case for a repeated sweep: one indexed scan, nothing written
+    for name, count in counts.items():
+        report.raised[name] += count
     sms_after = release_time(at, policy, app.settings.zone)
     for rule in policy.levels:
+        if rule.name not in counts:
+            continue
         report.notices += outbox.queue(
             conn,
             event=rule.name,
