@@ -104,6 +104,8 @@ def init(app: App) -> None:
     """Create the database, or upgrade it to this version's schema."""
     from workflow.db.migrate import upgrade
 
+    from workflow.services.calendar_days import seed_if_empty
+
     before, after = upgrade(app.db)
     name = app.db.display_name
     if before is None:
@@ -112,6 +114,11 @@ def init(app: App) -> None:
         click.echo(f"{name} is up to date (schema {after}).")
     else:
         click.echo(f"Upgraded {name} from schema {before} to {after}.")
+    with app.db.write() as conn:
+        seeded = seed_if_empty(conn)
+    if seeded:
+        click.echo(f"Working-day calendar: {seeded} statutory holidays and make-up working days "
+                   "seeded from chinese-calendar.")  # fmt: skip
 
 
 @main.group()
