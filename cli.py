@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
-from workflow.output import FORMATS, HEADERS, render
+from workflow.output import FORMATS, HEADERS, plural, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
 from workflow.services import sweep as sweep_service
@@ -103,7 +103,6 @@ def main(
 def init(app: App) -> None:
     """Create the database, or upgrade it to this version's schema."""
     from workflow.db.migrate import upgrade
-
     from workflow.services.calendar_days import seed_if_empty
 
     before, after = upgrade(app.db)
@@ -377,7 +376,8 @@ def sweep(app: App, at_text: str | None, fmt: str) -> None:
         return
     raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
     when = report.at.astimezone(app.settings.zone)
-    click.echo(f"Sweep at {when:%Y-%m-%d %H:%M}: raised {raised}; {report.notices} notices queued.")
+    queued = plural(report.notices, "notice")
+    click.echo(f"Sweep at {when:%Y-%m-%d %H:%M}: raised {raised}; {queued} queued.")
     for year in report.assumed_years:
         click.echo(f"No published holiday schedule for {year}: Monday-Friday assumed.")
 

@@ -100,6 +100,10 @@ def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
     return LABELS[lang].get(text, text)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def format_date(day: date, lang: str) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
 

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 from workflow.app import App
 from workflow.errors import InvalidInput, TransitionRefused
-from workflow.output import render
-from workflow.services import directory, importer, lifecycle, lists, queries
+from workflow.output import plural, render
+from workflow.services import directory, extensions, importer, lifecycle, lists, queries, sweep
 
 LEDGER = Path(__file__).with_name("demo_ledger.csv")
 CAMPAIGN = "TP2020"
 OFFICE = "李督查"  # 县委督查室, who drives the campaign
 LEADER = "王书记"
+SCHEDULER = "scheduler"
 DEMO_ZONE = ZoneInfo("Asia/Shanghai")
 
 # (code, name, group, [(person, is_head)])
@@ -96,32 +97,35 @@ def _run(app: App, out: IO[str]) -> None:
         f"2020-09-01  {OFFICE} adds {extra}/{task} by hand and assigns it to 陈干 ({item}).\n"
     )
 
-    # (when, actor, ref, trigger, note)
-    # (when, actor, ref, trigger, note); R13 is 财政局's item for T6, R14 审计局's, R4 卫健委's.
-    steps = [
-        ((2020, 9, 8, 10), "蒋财", "R13", "fix", "7个滞后项目已全部拨付到位，督办通报已印发"),
-        ((2020, 9, 9, 15), "沈审", "R14", "fix", "已对拨付进度开展专项审计"),
-        ((2020, 9, 10, 9), "蒋财", "R13", "accept", "自行验收"),  # refused: no self-acceptance
-        ((2020, 9, 15, 9), OFFICE, "R13", "accept", "抽查拨付凭证，验收通过"),
-        ((2020, 9, 15, 9), OFFICE, "R14", "reject", "审计报告未附问题清单，退回补充"),
-        ((2020, 9, 18, 16), "沈审", "R14", "fix", "已补充审计发现问题清单"),
-        ((2020, 9, 22, 10), OFFICE, "R14", "accept", None),
-        ((2020, 9, 25, 11), "鲁检", "R4", "fix", "全县42处水源抽检完毕，结果已在村务栏公示"),
-        ((2020, 9, 29, 9), OFFICE, "R4", "accept", "公示照片与检测报告一致"),
-        ((2020, 10, 6, 9), OFFICE, "R13", "reopen", "回访发现新增2个项目拨付滞后，反弹"),
-        ((2020, 10, 9, 17), "陈干", item, "fix", "已清理重复照片材料"),
+    # (when, actor, action, ref, note). R13 is 财政局's item for T6 (due 09-25), R14 审计局's;
+    # R4 卫健委's for T2; R15/R16 the townships' for T7 (due 09-30); R1-R3 T1's (due 10-15).
+    steps: list[tuple[tuple[int, int, int, int], str, str, str, str | None]] = [
+        ((2020, 9, 8, 10), "蒋财", "fix", "R13", "7个滞后项目已全部拨付到位，督办通报已印发"),
+        ((2020, 9, 9, 15), "沈审", "fix", "R14", "已对拨付进度开展专项审计"),
+        ((2020, 9, 10, 9), "蒋财", "accept", "R13", "自行验收"),  # refused: no self-acceptance
+        ((2020, 9, 15, 9), OFFICE, "accept", "R13", "抽查拨付凭证，验收通过"),
+        ((2020, 9, 15, 9), OFFICE, "reject", "R14", "审计报告未附问题清单，退回补充"),
+        ((2020, 9, 18, 9), SCHEDULER, "sweep", "", None),
+        ((2020, 9, 18, 16), "沈审", "fix", "R14", "已补充审计发现问题清单"),
+        ((2020, 9, 22, 10), OFFICE, "accept", "R14", None),
+        ((2020, 9, 23, 9), SCHEDULER, "sweep", "", None),
+        ((2020, 9, 24, 10), "秦书", "extend", "R15", "汛期抢险，摸底排查顺延"),
+        ((2020, 9, 25, 9), LEADER, "approve", "R15", "同意延期至10月16日"),
+        ((2020, 9, 25, 11), "鲁检", "fix", "R4", "全县42处水源抽检完毕，结果已在村务栏公示"),
+        ((2020, 9, 27, 9), SCHEDULER, "sweep", "", None),
+        ((2020, 9, 29, 9), OFFICE, "accept", "R4", "公示照片与检测报告一致"),
+        ((2020, 10, 1, 9), SCHEDULER, "sweep", "", None),
+        ((2020, 10, 6, 9), OFFICE, "reopen", "R13", "回访发现新增2个项目拨付滞后，反弹"),
+        ((2020, 10, 9, 17), "陈干", "fix", item, "已清理重复照片材料"),
+        ((2020, 10, 10, 9), SCHEDULER, "sweep", "", None),
     ]
-    for (year, month, day, hour), actor, ref, trigger, note in steps:
-        when = f"{year}-{month:02d}-{day:02d}  {actor} {trigger} {ref}: "
+    for (year, month, day, hour), actor, action, ref, note in steps:
+        actor_app = app.acting(actor=actor, now=_at(year, month, day, hour))
+        line = f"{year}-{month:02d}-{day:02d}  {actor} {action} {ref}".rstrip() + ": "
         try:
-            outcome = lifecycle.fire(
-                app.acting(actor=actor, now=_at(year, month, day, hour)), ref, trigger, note=note
-            )
+            out.write(line + _act(actor_app, action, ref, note) + "\n")
         except TransitionRefused as refused:
-            out.write(f"{when}refused, {refused}\n")
-            continue
-        moved = "".join(f", {r} {a} -> {b}" for r, a, b in outcome.rolled_up)
-        out.write(f"{when}{outcome.from_state} -> {outcome.to_state}{moved}\n")
+            out.write(f"{line}refused, {refused}\n")
 
     lang, zone = app.settings.lang, app.settings.zone
     with app.db.read() as conn:
@@ -133,9 +137,32 @@ def _run(app: App, out: IO[str]) -> None:
             out.write(f"\n== {heading}\n")
             rows = queries.list_rows(conn, kind=kind, campaign=CAMPAIGN)
             render(rows, queries.TABLE_COLUMNS[kind], "table", out, lang=lang, zone=zone)
+        pending = sum(1 for _ in queries.list_notices(conn, status="pending"))
+        out.write(
+            f"\nOutbox: {plural(pending, 'notice')} pending. The demo configures no mail server "
+            "or SMS gateway; with RECTIFY_SMTP_* and RECTIFY_SMS_URL set, `rectify deliver` "
+            "sends them.\n"
+        )
         out.write("\n== R14 history (审计局: fixed, sent back, fixed again, closed)\n")
         render(queries.history(conn, "R14"), ("at", "actor", "trigger", "from", "to", "note"),
                "table", out, lang=lang, zone=zone)  # fmt: skip
+
+
+def _act(app: App, action: str, ref: str, note: str | None) -> str:
+    """One step of the walk-through, as a line of what happened."""
+    if action == "sweep":
+        report = sweep.sweep(app)
+        raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
+        return f"raised {raised}; {plural(report.notices, 'notice')} queued"
+    if action == "extend":
+        extensions.request(app, ref, to=date(2020, 10, 16), reason=note or "")
+        return f"asks to extend to 2020-10-16 ({note})"
+    if action == "approve":
+        result = extensions.decide(app, ref, approve=True, note=note)
+        return f"deadline now {result['deadline']}, level {result['level']}"
+    outcome = lifecycle.fire(app, ref, action, note=note)
+    moved = "".join(f", {r} {a} -> {b}" for r, a, b in outcome.rolled_up)
+    return f"{outcome.from_state} -> {outcome.to_state}{moved}"
 
 
 def _at(year: int, month: int, day: int, hour: int = 9) -> datetime:

@@ -52,6 +52,9 @@ TABLE_COLUMNS = {
         "task",
     ),
 }
+# A fixed or closed item no longer escalates: it shows no warning, though its row keeps the
+# level it reached (a rejected item resumes from there).
+_shown_level = case((items.c.state.in_(("issued", "assigned")), items.c.level), else_="none")
 _RANK = case(*((items.c.level == level, rank) for rank, level in enumerate(LEVELS)), else_=0)
 
 
@@ -98,7 +101,7 @@ def _items_query(unit_id: int | None, level: str | None) -> Select[Any]:
             literal("responsibility").label("kind"),
             tasks.c.title,
             items.c.state,
-            items.c.level,
+            _shown_level.label("level"),
             items.c.deadline,
             units.c.name.label("unit"),
             people.c.name.label("person"),
@@ -117,7 +120,7 @@ def _items_query(unit_id: int | None, level: str | None) -> Select[Any]:
     if unit_id is not None:
         query = query.where(items.c.unit_id == unit_id)
     if level is not None:
-        query = query.where(items.c.level == level)
+        query = query.where(_shown_level == level)
     return query
 
 
