@@ -16,13 +16,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from workflow import audit
 from workflow.app import App
-from workflow.db.schema import campaigns, extensions, items, problems, tasks
+from workflow.db.schema import extensions, items
 from workflow.errors import InvalidInput, NotFound, TransitionRefused
 from workflow.escalation import local_today
 from workflow.output import format_date
 from workflow.refs import normalise
 from workflow.services import notices
-from workflow.services.lifecycle import role_of
+from workflow.services.lifecycle import locked_item, role_of
 from workflow.services.sweep import OPEN_STATES, sweep_in
 
 DECIDERS = ("office", "leader")
@@ -36,7 +36,7 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
     now, actor = app.now(), app.settings.actor
     today = local_today(now, app.settings.zone)
     with app.ready_db().write() as conn:
-        item = _item(conn, ref)
+        item = locked_item(conn, ref)
         if item.state not in OPEN_STATES:
             raise TransitionRefused(f"{ref} is {item.state}; only an open item can be extended")
         if today > item.deadline:
@@ -78,7 +78,7 @@ def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dic
     ref = _item_ref(ref)
     now, actor = app.now(), app.settings.actor
     with app.ready_db().write() as conn:
-        item = _item(conn, ref)
+        item = locked_item(conn, ref)
         pending = _pending(conn, item.id)
         if pending is None:
             raise NotFound(f"{ref} has no extension request waiting for a decision")
@@ -140,35 +140,6 @@ def _item_ref(text: str) -> str:
     if kind != "responsibility":
         raise InvalidInput(f"{ref} is a {kind}; deadlines are extended on responsibility items")
     return ref
-
-
-def _item(conn: Connection, ref: str) -> Any:
-    query = (
-        select(
-            items.c.id,
-            items.c.ref,
-            items.c.state,
-            items.c.level,
-            items.c.deadline,
-            items.c.original_deadline,
-            items.c.unit_id,
-            items.c.person_id,
-            campaigns.c.code.label("campaign"),
-            campaigns.c.deadline.label("bottom_line"),
-            campaigns.c.leader_id,
-            campaigns.c.policy,
-        )
-        .join(tasks, tasks.c.id == items.c.task_id)
-        .join(problems, problems.c.id == tasks.c.problem_id)
-        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
-        .where(items.c.ref == ref)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=items)
-    row = conn.execute(query).first()
-    if row is None:
-        raise NotFound(f"no responsibility item {ref}")
-    return row
 
 
 def _pending(conn: Connection, item_id: int) -> Any:

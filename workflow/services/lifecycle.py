@@ -85,7 +85,7 @@ def fire(
     now, actor = app.now(), app.settings.actor
     note = note.strip() if note and note.strip() else None
     with app.ready_db().write() as conn:
-        item = _locked_item(conn, ref)
+        item = locked_item(conn, ref)
         role = role_of(conn, actor, item.person_id, item.unit_id, item.leader_id)
         attempt = Attempt("responsibility", ref, trigger, actor, role, note)
         new_state = app.machines.fire("responsibility", item.state, attempt)
@@ -195,14 +195,22 @@ def follow_children(
     return (row.ref, row.state, new_state)
 
 
-def _locked_item(conn: Connection, ref: str) -> Any:
+def locked_item(conn: Connection, ref: str) -> Any:
+    """An item with what deciding on it needs, locked for this transaction (SQLite's BEGIN
+    IMMEDIATE already holds the write lock; PostgreSQL needs FOR UPDATE)."""
     query = (
         select(
             items.c.id,
+            items.c.ref,
             items.c.state,
+            items.c.level,
+            items.c.deadline,
+            items.c.original_deadline,
             items.c.task_id,
             items.c.unit_id,
             items.c.person_id,
+            campaigns.c.code.label("campaign"),
+            campaigns.c.deadline.label("bottom_line"),
             campaigns.c.leader_id,
             campaigns.c.policy,
         )
