@@ -27,7 +27,8 @@ DayCount = Literal["calendar", "working"]
 LEVELS: tuple[Level, ...] = ("blue", "yellow", "red")  # escalation order: blue < yellow < red
 DAY_COUNTS: tuple[DayCount, ...] = ("calendar", "working")
 RECIPIENTS: tuple[str, ...] = ("person", "unit", "leader")
-CHANNELS: tuple[str, ...] = ("email", "sms")
+# dingtalk and wecom are group robots: one post per item to the configured group.
+CHANNELS: tuple[str, ...] = ("email", "sms", "dingtalk", "wecom")
 
 DEFAULT_POLICY_DIR = Path(__file__).parent / "policies"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, and_, cast, literal, select
+from sqlalchemy import ColumnElement, Connection, String, and_, cast, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -20,6 +20,7 @@ from workflow.db.schema import campaigns, items, notices, people, problems, task
 
 RECIPIENT_KINDS = ("person", "unit", "leader")
 CHANNEL_ADDRESS = {"email": "email", "sms": "phone"}
+ROBOTS = ("dingtalk", "wecom")
 _leader = aliased(people, name="leader")
 QUEUED_COLUMNS = (
     "item_id", "event", "event_key", "deadline_version", "deadline", "recipient",
@@ -55,40 +56,49 @@ def queue(
     `sms_not_before` (quiet hours: held, not dropped). Returns the number of rows queued.
     """
     key = literal(event_key) if isinstance(event_key, str) else event_key
+    targets = [
+        (kind, channel) for kind in recipients for channel in channels if channel not in ROBOTS
+    ]
+    # A group robot posts once per item whoever the recipients are, in the unit's name.
+    targets += [("unit", channel) for channel in channels if channel in ROBOTS]
     queued = 0
-    for kind in recipients:
+    for kind, channel in targets:
         target, joined_on = _recipient(kind)
-        for channel in channels:
+        if channel in ROBOTS:
+            address: Any = literal("")
+            has_address: ColumnElement[bool] = true()
+        else:
             address = target.c[CHANNEL_ADDRESS[channel]]
-            due = sms_not_before if channel == "sms" and sms_not_before else now
-            rows = (
-                select(
-                    items.c.id,
-                    literal(event),
-                    key,
-                    items.c.deadline_version,
-                    items.c.deadline,
-                    literal(kind + ":") + cast(target.c.id, String),
-                    target.c.name,
-                    literal(channel),
-                    address,
-                    literal(note, type_=String),
-                    literal("pending"),
-                    literal(0),
-                    literal(due, type_=notices.c.next_attempt_at.type),
-                    literal(now, type_=notices.c.created_at.type),
-                )
-                .select_from(
-                    items.join(tasks, tasks.c.id == items.c.task_id)
-                    .join(problems, problems.c.id == tasks.c.problem_id)
-                    .join(campaigns, campaigns.c.id == problems.c.campaign_id)
-                    .join(target, joined_on)
-                )
-                .where(and_(where, address.is_not(None), address != ""))
+            has_address = and_(address.is_not(None), address != "")
+        due = sms_not_before if channel == "sms" and sms_not_before else now
+        rows = (
+            select(
+                items.c.id,
+                literal(event),
+                key,
+                items.c.deadline_version,
+                items.c.deadline,
+                literal(kind + ":") + cast(target.c.id, String),
+                target.c.name,
+                literal(channel),
+                address,
+                literal(note, type_=String),
+                literal("pending"),
+                literal(0),
+                literal(due, type_=notices.c.next_attempt_at.type),
+                literal(now, type_=notices.c.created_at.type),
             )
-            statement = _insert(conn).from_select(QUEUED_COLUMNS, rows)
-            statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-            queued += max(conn.execute(statement).rowcount, 0)
+            .select_from(
+                items.join(tasks, tasks.c.id == items.c.task_id)
+                .join(problems, problems.c.id == tasks.c.problem_id)
+                .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+                .join(target, joined_on)
+            )
+            .where(and_(where, has_address))
+        )
+        statement = _insert(conn).from_select(QUEUED_COLUMNS, rows)
+        statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+        queued += max(conn.execute(statement).rowcount, 0)
     return queued
 
 

@@ -209,13 +209,13 @@ def test_working_day_count_and_description() -> None:
         (
             "channels: [email, sms]\n  yellow",
             "channels: []\n  yellow",
-            "p.yaml: levels.blue.channels: expected a non-empty list of email, sms, "
-            "got an empty list",
+            "p.yaml: levels.blue.channels: expected a non-empty list of email, sms, dingtalk, "
+            "wecom, got an empty list",
         ),
         (
             "channels: [email, sms]\n  yellow",
             "channels: [email, wechat]\n  yellow",
-            "p.yaml: levels.blue.channels[1]: 'wechat' is not one of email, sms",
+            "p.yaml: levels.blue.channels[1]: 'wechat' is not one of email, sms, dingtalk, wecom",
         ),
         (
             "    days_left_at_most: -1\n    recipients: [person, unit, leader]\n"
@@ -318,7 +318,7 @@ def test_several_errors_in_one_file_are_reported_together() -> None:
             "sms_quiet_hours, delivery)",
             "day_count: 'weekdays' is not one of calendar, working",
             "levels.blue.recipients[1]: 'boss' is not one of person, unit, leader",
-            "levels.yellow.channels[1]: 'fax' is not one of email, sms",
+            "levels.yellow.channels[1]: 'fax' is not one of email, sms, dingtalk, wecom",
             "levels.red.channels: required but missing",
             "levels.red.days_left_at_most: expected a whole number of days "
             "(-1 = deadline passed), got 'overdue'",
