@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
-from workflow.output import FORMATS, HEADERS, plural, render
+from workflow.output import FORMATS, HEADERS, WEEKDAYS, plural, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
 from workflow.services import sweep as sweep_service
@@ -495,26 +495,23 @@ def demo(ctx: click.Context) -> None:
     demo_service.run(ctx.ensure_object(App), out=sys.stdout, keep=given)
 
 
-def _print(fmt: str, app: App, rows: Iterable[Mapping[str, Any]], columns: Any) -> None:
-    render(rows, list(columns), fmt, sys.stdout, lang=app.settings.lang, zone=app.settings.zone)
+def _print(
+    fmt: str,
+    app: App,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Any,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    settings = app.settings
+    render(rows, list(columns), fmt, sys.stdout, lang=settings.lang, zone=settings.zone,
+           headers=headers)  # fmt: skip
 
 
 # --- calendar commands ---
 # The working-day calendar (节假日, 调休) behind deadlines counted in working days.
 
 CALENDAR_FIELDS = ("day", "weekday", "kind", "name", "source")
-_CALENDAR_HEADERS = {"zh": ("日期", "星期", "类型", "名称", "来源"), "en": CALENDAR_FIELDS}
-_WEEKDAY_CODES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CALENDAR_LABELS = {
-    "zh": {
-        "holiday": "放假",
-        "workday": "调休上班",
-        "manual": "手工设置",
-        "file": "文件导入",
-        **dict(zip(_WEEKDAY_CODES, ["星期" + d for d in "一二三四五六日"], strict=True)),
-    },
-    "en": {"workday": "working day", **{code: code.title() for code in _WEEKDAY_CODES}},
-}
+
 _CALENDAR_SOURCES = {
     "chinese-calendar": "from chinese-calendar",
     "manual": "set by hand",
@@ -523,7 +520,7 @@ _CALENDAR_SOURCES = {
 
 
 def _day_text(day: date) -> str:
-    return f"{day.isoformat()} ({_WEEKDAY_CODES[day.weekday()].title()})"
+    return f"{day.isoformat()} ({WEEKDAYS[day.weekday()].title()})"
 
 
 @main.group("calendar")
@@ -545,15 +542,8 @@ def calendar_list(app: App, year: int | None, fmt: str) -> None:
     with app.ready_db().read() as conn:
         rows = calendar_days.list_days(conn, year)
         summary = calendar_days.year_summary(conn, year) if year is not None else None
-    if fmt != "table":
-        _print(fmt, app, rows, CALENDAR_FIELDS)
-        return
-    headers = _CALENDAR_HEADERS[app.settings.lang]
-    labels = _CALENDAR_LABELS[app.settings.lang]
-    columns = list(zip(headers, CALENDAR_FIELDS, strict=True))
-    table = [{header: labels.get(row[f], row[f]) for header, f in columns} for row in rows]
-    _print("table", app, table, headers)
-    if summary is None:
+    _print(fmt, app, rows, CALENDAR_FIELDS, {"kind": "类型", "source": "来源"})
+    if summary is None or fmt != "table":
         return
     if summary["published"]:
         click.echo(

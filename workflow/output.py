@@ -18,6 +18,7 @@ from wcwidth import wcswidth
 
 FORMATS = ("table", "json", "csv")
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "issued": "已下发",
@@ -40,8 +41,14 @@ LABELS: dict[str, dict[str, str]] = {
         "rejected": "退回",
         "extension_approved": "延期获批",
         "extension_refused": "延期未批",
+        # the working-day calendar
+        "holiday": "放假",
+        "workday": "调休上班",
+        "manual": "手工设置",
+        "file": "文件导入",
+        **dict(zip(WEEKDAYS, ["星期" + d for d in "一二三四五六日"], strict=True)),
     },
-    "en": {"none": "-"},
+    "en": {"none": "-", "workday": "working day", **{day: day.title() for day in WEEKDAYS}},
 }
 HEADERS: dict[str, dict[str, str]] = {
     "zh": {
@@ -64,6 +71,9 @@ HEADERS: dict[str, dict[str, str]] = {
         "to": "新状态",
         "note": "说明",
         "field": "项目",
+        "day": "日期",
+        "weekday": "星期",
+        "name": "名称",
         "value": "内容",
         "source": "问题来源",
         "category": "问题类别",
@@ -115,8 +125,11 @@ def render_table(
     *,
     lang: str,
     zone: ZoneInfo,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
-    header = [HEADERS[lang].get(c, c) for c in columns]
+    """`headers` overrides the usual column names where a word means something else here."""
+    names = {**HEADERS[lang], **(headers or {})} if lang == "zh" else HEADERS[lang]
+    header = [names.get(c, c) for c in columns]
     body = [[cell_text(row.get(c), lang, zone) for c in columns] for row in rows]
     widths = [max(_width(text) for text in column) for column in zip(header, *body, strict=False)]
     for line in [header, *body]:
@@ -157,12 +170,13 @@ def render(
     *,
     lang: str,
     zone: ZoneInfo,
+    headers: Mapping[str, str] | None = None,
 ) -> int:
     if fmt == "json":
         return render_json(rows, columns, out)
     if fmt == "csv":
         return render_csv(rows, columns, out)
-    return render_table(rows, columns, out, lang=lang, zone=zone)
+    return render_table(rows, columns, out, lang=lang, zone=zone, headers=headers)
 
 
 def _plain(value: Any) -> Any:
