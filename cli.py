@@ -61,11 +61,9 @@ format_option = click.option(
 )  # fmt: skip
 
 
-def parse_date(text: str | None, what: str) -> date | None:
+def parse_date(text: str, what: str) -> date:
     from workflow.ledger.dates import parse_deadline
 
-    if text is None:
-        return None
     try:
         return parse_deadline(text)
     except ValueError as exc:
@@ -179,7 +177,6 @@ def campaign_add(
 ) -> None:
     """Add a campaign CODE with its NAME."""
     due = parse_date(deadline, "--deadline")
-    assert due is not None
     directory.add_campaign(app, code, name, deadline=due, policy=policy, leader=leader)
     click.echo(f"Added campaign {code} {name}, bottom line {due.isoformat()}.")
 
@@ -215,7 +212,6 @@ def task() -> None:
 def task_add(app: App, problem_: str, title: str, deadline: str) -> None:
     """Add a task to a problem; prints its ref."""
     due = parse_date(deadline, "--deadline")
-    assert due is not None
     click.echo(lists.add_task(app, problem_, title, deadline=due))
 
 
@@ -233,7 +229,7 @@ def assign(
     app: App, task_ref: str, unit_: str, person_: str, deadline: str | None, role: str
 ) -> None:
     """交办: give TASK to a unit and a person; prints the new item's ref."""
-    due = parse_date(deadline, "--deadline")
+    due = parse_date(deadline, "--deadline") if deadline else None
     click.echo(lists.assign(app, task_ref, unit=unit_, person=person_, deadline=due, role=role))
 
 
@@ -420,7 +416,6 @@ def notices_(app: App, status: str | None, ref: str | None, fmt: str) -> None:
 def extend(app: App, ref: str, to_text: str, reason: str) -> None:
     """Request a deadline extension (延期) for REF, before its deadline passes."""
     to = parse_date(to_text, "--to")
-    assert to is not None
     number = extensions.request(app, ref, to=to, reason=reason)
     click.echo(f"{ref.upper()}: extension to {to.isoformat()} requested (#{number}).")
 
@@ -562,7 +557,6 @@ def calendar_check(app: App, day: str) -> None:
     from workflow.services import calendar_days
 
     when = parse_date(day, "DATE")
-    assert when is not None
     with app.ready_db().read() as conn:
         status = calendar_days.check(conn, when)
     name = f" {status.name}" if status.name else ""
@@ -600,7 +594,6 @@ def calendar_set(app: App, day: str, kind: str, name: str | None) -> None:
     from workflow.services import calendar_days
 
     when = parse_date(day, "DATE")
-    assert when is not None
     calendar_days.set_day(app, when, kind, name)
     what = "a working day" if kind.lower() in ("workday", "班") else "a holiday"
     label = f" ({name.strip()})" if name and name.strip() else ""
@@ -615,7 +608,6 @@ def calendar_unset(app: App, day: str) -> None:
     from workflow.services import calendar_days
 
     when = parse_date(day, "DATE")
-    assert when is not None
     calendar_days.unset_day(app, when)
     verdict = "a working day" if when.weekday() < 5 else "not a working day"
     click.echo(f"{_day_text(when)} follows Monday-Friday again: {verdict}.")
