@@ -19,7 +19,7 @@ from workflow import audit
 from workflow.app import App
 from workflow.db.schema import items, people, problems, tasks, units
 from workflow.errors import ImportFailed, InvalidInput
-from workflow.ledger.reader import LedgerFormatError, LedgerRow, RowError, read_ledger
+from workflow.ledger.reader import Ledger, LedgerFormatError, LedgerRow, RowError, read_ledger
 from workflow.refs import allocate
 from workflow.services import notices
 from workflow.services.directory import find_campaign
@@ -82,14 +82,14 @@ class _Directory:
 
 
 def import_ledger(app: App, path: Path, campaign: str) -> ImportSummary:
+    db = app.ready_db()  # a database that cannot take the rows is said before reading them
     try:
         ledger = read_ledger(path)
     except LedgerFormatError as exc:
         raise InvalidInput(str(exc)) from None
-    with app.ready_db().write() as conn:
+    with db.write() as conn:
         target = find_campaign(conn, campaign)
-        checker = _Checker(_Directory(conn), ledger.headers, target.code, target.deadline)
-        checker.rows_with_bad_dates = {e.row_number for e in ledger.errors}
+        checker = _Checker(_Directory(conn), ledger, target.code, target.deadline)
         grouped = checker.check(ledger.rows)
         errors = sorted([*ledger.errors, *checker.errors], key=lambda e: e.row_number)
         if errors:
@@ -100,13 +100,14 @@ def import_ledger(app: App, path: Path, campaign: str) -> ImportSummary:
 
 
 class _Checker:
-    def __init__(self, directory: _Directory, headers: dict[str, str], code: str, bottom: date):
+    def __init__(self, directory: _Directory, ledger: Ledger, code: str, bottom: date):
         self.directory = directory
-        self.headers = headers
+        self.headers = ledger.headers
         self.campaign = code
         self.bottom_line = bottom
         self.errors: list[RowError] = []
-        self.rows_with_bad_dates: set[int] = set()
+        # Rows whose date the reader could not read: their deadline is not "empty".
+        self.rows_with_bad_dates = {e.row_number for e in ledger.errors}
 
     def error(self, row: LedgerRow, field_name: str, message: str) -> None:
         header = self.headers.get(field_name, field_name)
