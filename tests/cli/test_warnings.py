@@ -10,7 +10,7 @@ Sweeps run at chosen instants (`sweep --at`); notices go out through a real SMTP
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -214,3 +214,35 @@ def test_secrets_never_appear_in_output(rectify: Rectify, secret: str) -> None:
     assert result.exit_code == 0
     assert secret not in result.output
     assert all(secret not in (n["last_error"] or "") for n in rectify.json("notices"))
+
+
+def test_a_notice_that_keeps_failing_is_dead_after_the_policys_attempts(
+    rectify: Rectify, http_server: HttpTestServer
+) -> None:
+    """default.yaml: 6 attempts, waiting 60 s, 120 s, 240 s ... between them; nothing deleted."""
+    rectify.env["RECTIFY_SMS_URL"] = http_server.url
+    http_server.respond(503, {"error": "gateway down"})
+    rectify.ok("unit", "add", "slj", "水利局")
+    rectify.ok("person", "add", "韩水", "--unit", "slj", "--head", "--phone", "13800000001")
+    rectify.ok("campaign", "add", "TP", "整改", "--deadline", "2020-11-30")
+    rectify.ok("problem", "add", "--campaign", "TP", "--title", "氟超标")
+    rectify.ok("task", "add", "--problem", "P1", "--title", "除氟", "--deadline", "2020-10-15")
+    rectify.ok("assign", "T1", "--unit", "slj", "--person", "韩水")  # one 交办 SMS
+    start = datetime(2020, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    elapsed = 0
+    for attempt, wait in enumerate([60, 120, 240, 480, 960, 0], start=1):
+        out = rectify.ok("deliver", now=(start + timedelta(seconds=elapsed)).isoformat())
+        (notice,) = rectify.json("notices")
+        assert notice["attempts"] == attempt
+        if attempt < 6:
+            assert out.startswith("Sent 0, retrying 1, dead 0,")
+            due = datetime.fromisoformat(notice["next_attempt_at"])
+            assert due == start + timedelta(seconds=elapsed + wait)
+            # Not due a second earlier: delivery leaves it alone.
+            early = (due - timedelta(seconds=1)).isoformat()
+            assert rectify.ok("deliver", now=early).startswith("Sent 0, retrying 0, dead 0,")
+            elapsed += wait
+        else:
+            assert out.startswith("Sent 0, retrying 0, dead 1,")
+            assert notice["status"] == "dead" and "503" in notice["last_error"]
+    assert len(http_server.requests) == 6
