@@ -93,8 +93,14 @@ def deliver(
             if row.channel == "sms" and policy and in_quiet_hours(now, policy, app.settings.zone):
                 outcomes.append((row, None))
                 continue
-            context = _context(row, app, calendar, now)
-            rendered = renderer.render(context, row.channel)
+            try:
+                rendered = renderer.render(_context(row, app, calendar, now), row.channel)
+            except (TemplateProblem, ValueError) as exc:
+                # e.g. an event a user's definitions notify on with no template for it: this
+                # notice cannot be written, so it is dead now rather than claimed forever.
+                error = f"cannot render {row.event} for {row.channel}: {exc}"
+                outcomes.append((row, DeliveryResult(row.id, False, error, retryable=False)))
+                continue
             message = Message(
                 row.id,
                 row.channel,
