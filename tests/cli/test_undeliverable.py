@@ -33,11 +33,9 @@ def test_an_event_without_a_template_is_dead_with_its_reason(
     rectify.ok("fix", "R1", "--note", "已完成", actor="韩水")
     rectify.ok("accept", "R1")
     out = rectify.ok("deliver")
-    assert out.startswith("Sent 3, retrying 0, dead 2,")  # 交办 SMS x3 sent; 'accepted' x2 not
+    # 交办 SMS x3 sent; the 'accepted' SMS cannot be written (its email waits: no mail server)
+    assert out.startswith("Sent 3, retrying 0, dead 1,")
     dead = rectify.json("notices", "--status", "dead")
-    assert {(n["event"], n["channel"]) for n in dead} == {
-        ("accepted", "email"),
-        ("accepted", "sms"),
-    }
+    assert [(n["event"], n["channel"]) for n in dead] == [("accepted", "sms")]
     assert all(n["last_error"].startswith("cannot render accepted") for n in dead)
     assert rectify.json("notices", "--status", "sending") == []
