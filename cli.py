@@ -37,12 +37,21 @@ from workflow.settings import load_settings
 HISTORY_FIELDS = ("at", "actor", "trigger", "from", "to", "note")
 
 
+class OneLineUsageError(click.ClickException):
+    """A bad option or argument, said in one `Error:` line (exit 2, as click's usage errors)."""
+
+    exit_code = 2
+
+
 class RectifyGroup(click.Group):
-    """Turns library refusals into click's one-line `Error:` output."""
+    """Turns library refusals and bad options into click's one-line `Error:` output."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "rectify"
+            raise OneLineUsageError(f"{command}: {_one_line(exc.format_message())}") from None
         except RectifyError as exc:
             raise click.ClickException(_one_line(str(exc))) from None
         except SQLAlchemyError as exc:
@@ -70,7 +79,7 @@ def parse_date(text: str, what: str) -> date:
         raise InvalidInput(f"{what} {text!r}: {exc}") from None
 
 
-@click.group(cls=RectifyGroup)
+@click.group(cls=RectifyGroup, name="rectify")
 @click.option("--db", envvar="RECTIFY_DB", help="Database file or SQLAlchemy URL [./rectify.db].")
 @click.option(
     "--as", "actor", envvar="RECTIFY_USER", help="Who acts, for the audit trail [OS user]."
@@ -391,6 +400,10 @@ def deliver(app: App, fmt: str) -> None:
         return
     click.echo(f"Sent {report.sent}, retrying {report.retrying}, dead {report.dead}, "
                f"held for quiet hours {report.held}.")  # fmt: skip
+    if report.skipped:
+        skipped = plural(report.skipped, "warning")
+        click.echo(f"Skipped {skipped} overtaken before sending (item fixed or closed, "
+                   "deadline extended, or a higher level queued).")  # fmt: skip
     for channel, (count, why) in report.waiting.items():
         click.echo(f"{channel}: not configured ({why}); {count} notices stay pending.")
     for error in report.errors:

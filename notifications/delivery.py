@@ -25,7 +25,13 @@ from notifications.render import NoticeContext, TemplateProblem
 from workflow.app import App
 from workflow.db.schema import campaigns, items, notices, people, problems, tasks, units
 from workflow.errors import RectifyError
-from workflow.escalation import backoff_seconds, days_left, in_quiet_hours, local_today
+from workflow.escalation import (
+    LEVEL_RANK,
+    backoff_seconds,
+    days_left,
+    in_quiet_hours,
+    local_today,
+)
 from workflow.escalation import release_time as quiet_hours_end
 from workflow.services import calendar_days
 
@@ -40,6 +46,7 @@ class DeliveryReport:
     retrying: int = 0
     dead: int = 0
     held: int = 0  # SMS in quiet hours, sent when they end
+    skipped: int = 0  # warnings overtaken before they went out (fixed, extended, higher level)
     waiting: dict[str, tuple[int, str]] = field(default_factory=dict)  # channel -> (n, why)
     errors: list[str] = field(default_factory=list)
 
@@ -49,6 +56,7 @@ class DeliveryReport:
             "retrying": self.retrying,
             "dead": self.dead,
             "held": self.held,
+            "skipped": self.skipped,
             "waiting": {k: {"pending": n, "reason": why} for k, (n, why) in self.waiting.items()},
             "errors": self.errors,
         }
@@ -86,15 +94,19 @@ def deliver(
             break
         with db.read() as conn:
             calendar = calendar_days.load(conn)
-        outcomes: list[tuple[Any, DeliveryResult | None]] = []
+        outcomes: list[tuple[Any, DeliveryResult | _Skip | None]] = []
         to_send: dict[str, list[tuple[Any, Message]]] = {}
         for row in rows:
+            stale = _stale(row)
+            if stale:
+                outcomes.append((row, _Skip(stale)))
+                continue
             policy = app.policies.get(row.policy)
             if row.channel == "sms" and policy and in_quiet_hours(now, policy, app.settings.zone):
                 outcomes.append((row, None))
                 continue
             try:
-                rendered = renderer.render(_context(row, app, calendar, now), row.channel)
+                rendered = renderer.render(_context(row, app, calendar), row.channel)
             except (TemplateProblem, ValueError) as exc:
                 # e.g. an event a user's definitions notify on with no template for it: this
                 # notice cannot be written, so it is dead now rather than claimed forever.
@@ -159,6 +171,9 @@ def _details(conn: Connection, ids: list[int]) -> list[Any]:
                 notices,
                 items.c.ref,
                 items.c.original_deadline,
+                items.c.state.label("item_state"),
+                items.c.level.label("item_level"),
+                items.c.deadline_version.label("item_deadline_version"),
                 tasks.c.title.label("task_title"),
                 problems.c.title.label("problem_title"),
                 campaigns.c.name.label("campaign_name"),
@@ -178,11 +193,14 @@ def _details(conn: Connection, ids: list[int]) -> list[Any]:
     )
 
 
-def _context(row: Any, app: App, calendar: Any, now: datetime) -> NoticeContext:
+def _context(row: Any, app: App, calendar: Any) -> NoticeContext:
     policy = app.policies.get(row.policy)
     left = None
     if policy is not None:
-        left = days_left(row.deadline, local_today(now, app.settings.zone), policy, calendar)
+        # As of when the notice was queued: the level was decided then, and an SMS held
+        # overnight must not say a different number of days than its level implies.
+        today = local_today(row.created_at, app.settings.zone)
+        left = days_left(row.deadline, today, policy, calendar)
     return NoticeContext(
         event=row.event,
         ref=row.ref,
@@ -199,6 +217,28 @@ def _context(row: Any, app: App, calendar: Any, now: datetime) -> NoticeContext:
         note=row.note,
         level=row.event if row.event in WARNINGS else None,
     )
+
+
+@dataclass(frozen=True)
+class _Skip:
+    reason: str
+
+
+def _stale(row: Any) -> str | None:
+    """Why a warning should no longer go out, if it should not.
+
+    A warning is about one deadline version of an open item at one level: once the item is
+    fixed or closed, its deadline extended, or a higher level queued, the text would be wrong.
+    """
+    if row.event not in WARNINGS:
+        return None
+    if row.item_state not in ("issued", "assigned"):
+        return f"{row.ref} is {row.item_state}"
+    if row.deadline_version != row.item_deadline_version:
+        return f"{row.ref}'s deadline has been extended"
+    if LEVEL_RANK[row.item_level] > LEVEL_RANK[row.event]:
+        return f"{row.ref} has reached {row.item_level}"
+    return None
 
 
 def _send(channel: Channel, messages: list[Message]) -> list[DeliveryResult]:
@@ -218,7 +258,7 @@ def _record(
     app: App,
     worker: str,
     now: datetime,
-    outcomes: list[tuple[Any, DeliveryResult | None]],
+    outcomes: list[tuple[Any, DeliveryResult | _Skip | None]],
     report: DeliveryReport,
 ) -> None:
     changes = []
@@ -233,7 +273,10 @@ def _record(
             "last_error": row.last_error,
             "sent_at": None,
         }
-        if result is None:  # quiet hours: back in the queue until they end, no attempt used
+        if isinstance(result, _Skip):  # overtaken: kept, never sent
+            change.update(status="dead", last_error=f"skipped: {result.reason}")
+            tally["skipped"] += 1
+        elif result is None:  # quiet hours: back in the queue until they end, no attempt used
             assert policy is not None
             change["next_attempt_at"] = quiet_hours_end(now, policy, app.settings.zone)
             tally["held"] += 1
@@ -274,3 +317,4 @@ def _record(
     report.retrying += tally["retrying"]
     report.dead += tally["dead"]
     report.held += tally["held"]
+    report.skipped += tally["skipped"]

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from workflow.errors import InvalidInput
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+
 
 def parse_instant(text: str, zone: ZoneInfo, what: str) -> datetime:
     """An ISO date-time (or date); one without an offset is read in `zone`."""
@@ -16,6 +18,9 @@ def parse_instant(text: str, zone: ZoneInfo, what: str) -> datetime:
         raise InvalidInput(
             f"{what} {text!r} is not an ISO date-time (like 2020-09-30T09:00)"
         ) from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        # Day arithmetic near year 1 or 9999 overflows; no campaign lives there.
+        raise InvalidInput(f"{what} {text!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR})")
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value

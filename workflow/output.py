@@ -107,6 +107,8 @@ def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
     if isinstance(value, date):
         return format_date(value, lang)
     text = str(value)
+    # A line break inside a cell would break the table's rows apart.
+    text = " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
     return LABELS[lang].get(text, text)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow.app import App
 from workflow.db.schema import sweep_slots
-from workflow.errors import InvalidInput, RectifyError
+from workflow.errors import InvalidInput
 from workflow.services.sweep import SweepReport, sweep_in
 
 DEFAULT_SWEEP = "every 30 minutes from 07:00 to 22:00"
@@ -98,11 +98,11 @@ def run(
     def sweep_job() -> None:
         try:
             report = claimed_sweep(app, worker)
-        except RectifyError as exc:
-            say(f"sweep failed: {exc}")
+        except Exception as exc:  # a scheduler outlives a failed run: say it, try next slot
+            say(f"sweep failed: {_one_line(exc)}")
             return
         if report is None:
-            say("sweep: slot already taken by another scheduler")
+            say("sweep: this slot was already swept (by this or another scheduler)")
             return
         raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
         say(f"sweep {report.at.isoformat()}: raised {raised}; {report.notices} notices queued")
@@ -112,8 +112,8 @@ def run(
     def deliver_job() -> None:
         try:
             report = deliver(app, worker=worker)
-        except RectifyError as exc:
-            say(f"deliver failed: {exc}")
+        except Exception as exc:  # leases make a retry safe: the next run picks up
+            say(f"deliver failed: {_one_line(exc)}")
             return
         if report.sent or report.retrying or report.dead or report.held:
             say(
@@ -151,6 +151,11 @@ def run(
             scheduler.shutdown(wait=True)
         signal.signal(signal.SIGTERM, previous)
     say("scheduler stopped")
+
+
+def _one_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
 
 
 def _describe(trigger: Any, every: int | None) -> str:

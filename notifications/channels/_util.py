@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from notifications.channels.base import ChannelNotConfigured, DeliveryResult, Message
 
@@ -126,6 +126,16 @@ def send_each(
             )
             break
     return results
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The parts of a URL that may carry a key: the whole URL, its password, its query values
+    (access_token=, apikey=, ...), since a server may echo any of them back in an error."""
+    parts = urlsplit(url)
+    values = [value for _, value in parse_qsl(parts.query) if len(value) >= 6]
+    if parts.password:
+        values.append(parts.password)
+    return (url, *values)
 
 
 def mask_url(url: str) -> str:

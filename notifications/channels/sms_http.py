@@ -15,6 +15,7 @@ from notifications.channels._util import (
     mask_url,
     send_each,
     setting,
+    url_secrets,
 )
 from notifications.channels.base import DeliveryResult, Message
 from notifications.channels.sms import SmsChannel
@@ -44,7 +45,8 @@ class HttpSmsChannel(SmsChannel):
         return send_each(messages, self._send_one, self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
+        # A gateway key may sit in the URL (?apikey=...) as well as in the token.
+        return (*url_secrets(self.url), *((self._token,) if self._token else ()))
 
     def _send_one(self, message: Message) -> DeliveryResult:
         body = json.dumps({"phone": message.address, "text": message.body}, ensure_ascii=False)

@@ -10,7 +10,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 from notifications.channels import _http
 from notifications.channels._util import (
@@ -22,6 +22,7 @@ from notifications.channels._util import (
     mask_url,
     send_each,
     setting,
+    url_secrets,
 )
 from notifications.channels.base import Channel, DeliveryResult, Message
 
@@ -67,10 +68,7 @@ class _RobotChannel(Channel):
         return send_each(messages, self._send_one, self._secrets())
 
     def _secrets(self) -> tuple[str, ...]:
-        # The whole URL first, then its query values (access_token=, key=) alone,
-        # since a server may echo either.
-        tokens = [value for _, value in parse_qsl(urlsplit(self._webhook).query) if len(value) >= 6]
-        return (self._webhook, *tokens)
+        return url_secrets(self._webhook)
 
     def _url(self) -> str:
         return self._webhook

@@ -70,4 +70,4 @@ def test_help_of_each_command_needs_no_database(path: str) -> None:
     env = {"RECTIFY_DB": "/nonexistent/dir/x.db"}
     result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"Usage: main {' '.join(args[:-1])} ")
+    assert result.stdout.startswith(f"Usage: rectify {' '.join(args[:-1])} ")

@@ -127,10 +127,11 @@ def test_same_content_is_stored_once_but_listed_for_each_upload(
     county.ok("fix", "R1", "--note", "二", "--evidence", str(second))
     (shown,) = county.json("show", "R1")
     names = [(e["filename"], e["sha256"]) for e in shown["evidence"]]
-    assert names == [("a.jpg", digest), ("a.jpg", digest), ("copy-of-a.jpg", digest)]
+    # The same file given twice in one request is one piece of evidence.
+    assert names == [("a.jpg", digest), ("copy-of-a.jpg", digest)]
     assert stored_blobs(county.db_url) == 1
     fixes = [h["evidence"] for h in county.json("history", "R1") if h["trigger"] == "fix"]
-    assert [len(files) for files in fixes] == [2, 1]
+    assert [len(files) for files in fixes] == [1, 1]
 
 
 def test_fix_without_evidence_lists_none(county: Rectify) -> None:

@@ -8,12 +8,13 @@ the driver's handling off and emits BEGIN ourselves: IMMEDIATE for writes, so a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
@@ -26,7 +27,12 @@ _WRITE = "rectify_write"
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = _create(url)
+        try:
+            self.engine = _create(url)
+        except (ArgumentError, ValueError, ImportError) as exc:
+            # A bad URL or a missing driver: say which, without echoing the URL's password.
+            reason = mask_url(_one_line(exc))
+            raise RectifyError(f"cannot use database {mask_url(url)}: {reason}") from None
 
     @property
     def is_sqlite(self) -> bool:
@@ -34,7 +40,9 @@ class Database:
 
     @property
     def display_name(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        # psycopg also takes the password as ?password=...: hide that too.
+        url = self.engine.url.difference_update_query(["password", "sslpassword"])
+        return url.render_as_string(hide_password=True)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -102,8 +110,22 @@ def _create(url: str) -> Engine:
 
 
 def _missing_table(exc: Exception) -> bool:
+    """Only the version table being absent means "not initialised"; a missing database or a
+    refused connection is reported as what it is."""
     text = str(exc).lower()
-    return "no such table" in text or "does not exist" in text or "undefinedtable" in text
+    return "no such table: alembic_version" in text or (
+        'relation "alembic_version" does not exist' in text
+    )
 
 
-__all__ = ["SCHEMA_HEAD", "Database", "metadata"]
+def mask_url(url: str) -> str:
+    """A database URL with its password (user:password@ or ?password=) replaced by ***."""
+    url = re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
+    return re.sub(r"(?i)((?:ssl)?password=)[^&]*", r"\1***", url)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+__all__ = ["SCHEMA_HEAD", "Database", "mask_url", "metadata"]

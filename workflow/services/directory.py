@@ -38,13 +38,18 @@ def add_unit(
     name = required(name, "unit name")
     _check_contacts(email, phone)
     with app.ready_db().write() as conn:
+        # Units are found by code or by name, so neither may equal another unit's code or name.
+        words = [code, name]
         clash = conn.execute(
             select(units.c.code, units.c.name).where(
-                or_(units.c.code == code, units.c.name == name)
+                or_(units.c.code.in_(words), units.c.name.in_(words))
             )
         ).first()
         if clash:
-            raise InvalidInput(f"a unit {clash.code} ({clash.name}) already exists")
+            raise InvalidInput(
+                f"unit {clash.code} ({clash.name}) already uses {code!r} or {name!r} as its "
+                "code or name"
+            )
         conn.execute(
             insert(units).values(
                 code=code, name=name, email=email, phone=phone, unit_group=group or None

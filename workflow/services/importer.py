@@ -172,11 +172,10 @@ class _Checker:
             return []
         in_units = [m for m in matches if m[1] in unit_ids]
         if len(unit_ids) == 1:
-            if len(matches) > 1 and len(in_units) != 1:
-                self.error(row, "person", f"{row.person} is in several units; none is {row.unit}")
+            if not in_units:  # 到人、到单位: the person answers for their own unit
+                self.error(row, "person", f"{row.person} is not a person of {row.unit}")
                 return []
-            person_id = (in_units or matches)[0][0]
-            return [(unit_ids[0], person_id, "lead")]
+            return [(unit_ids[0], in_units[0][0], "lead")]
         # A group (各乡镇): the named person leads for their own unit, each other unit's head
         # for theirs; an item for a unit with no head would have no person, so that is an error.
         if not in_units:

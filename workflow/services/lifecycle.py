@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow import audit
@@ -26,6 +26,7 @@ from workflow.db.schema import (
     people,
     problems,
     tasks,
+    units,
 )
 from workflow.errors import InvalidInput, NotFound
 from workflow.machines import Attempt, Machines
@@ -130,8 +131,9 @@ def set_item_state(conn: Connection, item_id: int, old: str, new: str, now: date
 
 
 def store_evidence(conn: Connection, event_id: int, files: Sequence[EvidenceFile]) -> None:
-    """Contents are kept once per SHA-256; each upload links its name to the content."""
-    for file in files:
+    """Contents are kept once per SHA-256; each upload links its name to the content (the same
+    file given twice in one request is one piece of evidence)."""
+    for file in dict.fromkeys(files):
         blob = {"sha256": file.sha256, "size": len(file.content), "content": file.content}
         conn.execute(_insert_ignore(conn).values(blob))
         conn.execute(
@@ -230,10 +232,22 @@ def locked_item(conn: Connection, ref: str) -> Any:
 def role_of(
     conn: Connection, actor: str, person_id: int, unit_id: int, leader_id: int | None
 ) -> str:
-    """How the actor relates to an item; anyone not registered as related is office staff."""
-    matches = conn.execute(
-        select(people.c.id, people.c.unit_id).where(people.c.name == actor)
-    ).all()
+    """How the actor relates to an item; anyone not registered as related is office staff.
+
+    An actor written NAME@UNIT (as people are named where two units have the same name) is
+    NAME in that unit; every person called NAME counts when the unit part names no unit, so
+    the suffix can never turn the responsible person into office staff.
+    """
+    name, _, unit_text = actor.partition("@")
+    query = select(people.c.id, people.c.unit_id).where(people.c.name == name.strip())
+    matches = conn.execute(query).all()
+    if unit_text.strip():
+        in_unit = conn.execute(
+            query.join(units, units.c.id == people.c.unit_id).where(
+                or_(units.c.code == unit_text.strip(), units.c.name == unit_text.strip())
+            )
+        ).all()
+        matches = in_unit or matches
     if any(m.id == person_id for m in matches):
         return "responsible"
     if any(m.unit_id == unit_id for m in matches):

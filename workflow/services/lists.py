@@ -122,6 +122,8 @@ def assign(
         check_bottom_line(due, row.code, row.bottom_line)
         unit_id = find_unit(conn, unit)
         person_row = find_person(conn, person, prefer_unit_id=unit_id)
+        if person_row.unit_id != unit_id:  # 到人、到单位: the person answers for their own unit
+            raise InvalidInput(f"{person_row.name} is not a person of unit {unit}")
         (ref,) = allocate(conn, "responsibility", 1)
         attempt = Attempt(
             "responsibility",
