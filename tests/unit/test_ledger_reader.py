@@ -427,3 +427,17 @@ def test_orphan_task_rows_in_a_row_all_report(tmp_path: pathlib.Path) -> None:
         (3, "问题描述"),
     ]
     assert [row.problem for row in ledger.rows] == [None, None, "供水工程氟超标", "供水工程氟超标"]
+
+
+def test_formulas_without_saved_results_are_refused(tmp_path: pathlib.Path) -> None:
+    """openpyxl writes formulas without results, as a program exporting a ledger might."""
+    path = tmp_path / "formulas.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["序号", "问题描述", "整改措施", "责任单位", "责任人", "整改时限"])
+    sheet.append([1, "水质", "抽检", "卫健委", "鲁检", datetime.date(2020, 10, 1)])
+    sheet.append(["=A2", "=B2", "复查", "卫健委", "鲁检", "=F2"])
+    book.save(path)
+    with pytest.raises(LedgerFormatError, match=r"cell A3 holds a formula with no saved result"):
+        read_ledger(path)

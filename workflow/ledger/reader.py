@@ -156,7 +156,39 @@ def _load_workbook(path: pathlib.Path) -> list[_SheetRow]:
                     filled[row - 1][merged.min_col - 1] = top_left
     finally:
         book.close()
+    _refuse_unsaved_formulas(path, raw)
     return [(index, raw[index - 1], filled[index - 1]) for index in range(1, len(raw) + 1)]
+
+
+def _refuse_unsaved_formulas(path: pathlib.Path, raw: list[list[object]]) -> None:
+    """A formula cell shows its last computed value, which a file written by a program (not
+    by Excel, WPS or LibreOffice) may lack: read as empty, a row would be dropped or a
+    deadline missing without a word. Such a file is refused, naming the first such cell."""
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        if not any(b"<f" in archive.read(name) for name in sheets):
+            return  # no formulas at all: the usual case, and no second read
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, data_only=False)
+    try:
+        for row in book.worksheets[0].iter_rows():
+            for cell in row:
+                is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
+                row_values = raw[cell.row - 1] if cell.row <= len(raw) else []
+                if is_formula and _cell(row_values, cell.column - 1) is None:
+                    where = f"{get_column_letter(cell.column)}{cell.row}"
+                    raise LedgerFormatError(
+                        f"{path}: cell {where} holds a formula with no saved result; open the "
+                        "file in Excel or WPS and save it, or paste the values"
+                    )
+    finally:
+        book.close()
 
 
 def _find_header(
