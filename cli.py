@@ -7,6 +7,7 @@ exit status 1; the library has already rolled its transaction back.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
+from workflow.i18n import LANGS, Msg
 from workflow.output import FORMATS, HEADERS, WEEKDAYS, plural, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
@@ -53,7 +55,7 @@ class RectifyGroup(click.Group):
             command = exc.ctx.command_path if exc.ctx else "rectify"
             raise OneLineUsageError(f"{command}: {_one_line(exc.format_message())}") from None
         except RectifyError as exc:
-            raise click.ClickException(_one_line(str(exc))) from None
+            raise click.ClickException(_one_line(exc.to(_lang(ctx)))) from None
         except SQLAlchemyError as exc:
             cause = getattr(exc, "orig", None) or exc
             raise click.ClickException("database: " + _one_line(str(cause))) from None
@@ -61,6 +63,20 @@ class RectifyGroup(click.Group):
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _lang(ctx: click.Context) -> str:
+    """The language of messages: the app's once built, else what --lang/RECTIFY_LANG say."""
+    app = ctx.find_root().obj
+    if isinstance(app, App):
+        return app.settings.lang
+    wanted = ctx.find_root().params.get("lang") or os.environ.get("RECTIFY_LANG", "zh")
+    return wanted if wanted in LANGS else "zh"
+
+
+def say(app: App, template: str, /, **params: Any) -> None:
+    """Print one summary line in the user's language (the template is the catalogue key)."""
+    click.echo(Msg(template, **params).to(app.settings.lang))
 
 
 pass_app = click.make_pass_decorator(App)
@@ -85,7 +101,7 @@ def parse_date(text: str, what: str) -> date:
     "--as", "actor", envvar="RECTIFY_USER", help="Who acts, for the audit trail [OS user]."
 )
 @click.option("--config", envvar="RECTIFY_CONFIG", help="YAML settings file.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of tables [zh].")
+@click.option("--lang", type=click.Choice(LANGS), help="Language of messages and tables [zh].")
 @click.version_option(package_name="rectify")
 @click.pass_context
 def main(
@@ -98,7 +114,7 @@ def main(
     try:
         settings = load_settings(db=db, actor=actor, config_file=config, lang=lang)
     except RectifyError as exc:
-        raise click.ClickException(_one_line(str(exc))) from None
+        raise click.ClickException(_one_line(exc.to(_lang(ctx)))) from None
     app = App(settings)
     ctx.obj = app
     ctx.call_on_close(app.close)

@@ -60,6 +60,7 @@ class Rectify:
     actor: str = "李督查"
     now: str = "2020-09-01T09:00"
     env: dict[str, str] = field(default_factory=dict)  # more settings, e.g. RECTIFY_SMTP_*
+    lang: str | None = None  # RECTIFY_LANG for messages and tables; None: the default (zh)
 
     def run(self, *args: str, actor: str | None = None, now: str | None = None) -> Result:
         env = {
@@ -67,6 +68,7 @@ class Rectify:
             "RECTIFY_USER": actor or self.actor,
             "RECTIFY_NOW": now or self.now,
             "RECTIFY_CONFIG": "",
+            **({"RECTIFY_LANG": self.lang} if self.lang else {}),
             **self.env,
         }
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rectify_write"
 
@@ -45,12 +45,31 @@ class Database:
         return url.render_as_string(hide_password=True)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it."""
+    def write(self, *, foreign_keys: bool = True) -> Iterator[Connection]:
+        """One write transaction: all of it commits, or none of it.
+
+        `foreign_keys=False` is for migrations on SQLite, which rebuild a table by copying it
+        (a referenced table cannot be dropped while its references are enforced); the pragma
+        only takes effect outside a transaction, so it is set before BEGIN and restored after.
+        """
         with self.engine.connect() as conn:
-            conn = conn.execution_options(**{_WRITE: True})
-            with conn.begin():
-                yield conn
+            relax = self.is_sqlite and not foreign_keys
+            if relax:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            try:
+                conn = conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    yield conn
+            finally:
+                if relax:
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+    def check_foreign_keys(self, conn: Connection) -> None:
+        """After a migration with foreign keys relaxed: refuse to commit a broken reference."""
+        if self.is_sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+            if broken is not None:
+                raise RectifyError(f"migration left a broken reference in table {broken[0]}")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -29,7 +29,8 @@ def upgrade(db: Database) -> tuple[str | None, str]:
     """Bring the database to the newest schema; returns (revision before, revision after)."""
     before = db.schema_revision()
     config = alembic_config()
-    with db.write() as conn:
+    with db.write(foreign_keys=False) as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+        db.check_foreign_keys(conn)
     return before, head_revision()

@@ -23,6 +23,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    true as sa_true,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,6 +37,9 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 STATE_CHECK = "state IN ('issued', 'assigned', 'fixed', 'closed')"
+# skipped: a warning overtaken before it went out (item fixed, deadline extended, higher level).
+NOTICE_STATUS_CHECK = "status IN ('pending', 'sending', 'sent', 'dead', 'skipped')"
+DEADLINE_KIND_CHECK = "deadline_kind IN ('date', 'immediate', 'standing')"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -73,6 +79,8 @@ units = Table(
     Column("phone", String(40)),
     # A group such as 乡镇: a ledger row for 各乡镇 fans out to every unit in it.
     Column("unit_group", String(50), index=True),
+    # A retired unit (撤并) keeps its history but is offered no new items.
+    Column("active", Boolean, nullable=False, default=True, server_default=sa_true()),
 )
 
 people = Table(
@@ -84,7 +92,15 @@ people = Table(
     Column("email", String(200)),
     Column("phone", String(40)),
     Column("is_head", Boolean, nullable=False, default=False),
+    # office (督查室 staff), leader (县领导) or unit (a unit's own people): what the person may
+    # do beyond their own unit's items.
+    Column("role", String(10), nullable=False, default="unit", server_default="unit"),
+    # The operating-system or database user that identifies the person (identity: os|database).
+    Column("login", String(100), unique=True),
+    # A retired person (离岗) keeps their history, gets no new items and no notices.
+    Column("active", Boolean, nullable=False, default=True, server_default=sa_true()),
     UniqueConstraint("unit_id", "name", name="uq_people_unit_name"),
+    CheckConstraint("role IN ('office', 'leader', 'unit')", name="role"),
 )
 
 campaigns = Table(
@@ -105,6 +121,22 @@ counters = Table(
     metadata,
     Column("prefix", String(1), primary_key=True),
     Column("last", Integer, nullable=False),
+)
+
+# One row per ledger import, so importing the same file again is recognised and named.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("filename", Text, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("mode", String(10), nullable=False),  # new | update
+    Column("rows", Integer, nullable=False),
+    Column("summary", Text),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    CheckConstraint("mode IN ('new', 'update')", name="mode"),
 )
 
 problems = Table(
@@ -130,11 +162,18 @@ tasks = Table(
     Column("ref", String(20), nullable=False, unique=True),
     Column("problem_id", ForeignKey("problems.id"), nullable=False, index=True),
     Column("title", Text, nullable=False),
-    Column("deadline", Date, nullable=False),
+    # NULL for a standing task (长期坚持), which has no end date.
+    Column("deadline", Date),
+    Column("deadline_kind", String(10), nullable=False, default="date", server_default="date"),
+    # The ledger import that created the task, and the key of its ledger row (序号, 整改措施,
+    # 责任单位), by which a second import of the same ledger is recognised.
+    Column("import_id", ForeignKey("imports.id"), index=True),
+    Column("ledger_key", String(64), index=True),
     Column("state", String(10), nullable=False),
     Column("definition_version", Integer, nullable=False),
     *_stamps(),
     CheckConstraint(STATE_CHECK, name="state"),
+    CheckConstraint(DEADLINE_KIND_CHECK, name="deadline_kind"),
 )
 
 items = Table(
@@ -147,7 +186,15 @@ items = Table(
     Column("unit_id", ForeignKey("units.id"), nullable=False, index=True),
     Column("person_id", ForeignKey("people.id"), nullable=False, index=True),
     Column("role", String(10), nullable=False),
-    Column("deadline", Date, nullable=False),
+    # NULL for a standing item (长期坚持): it never escalates on a deadline.
+    Column("deadline", Date),
+    # date: a deadline as written; immediate: 立行立改 (import day + the policy's
+    # immediate_days); standing: 长期坚持, with progress reports (整改进展) instead.
+    Column("deadline_kind", String(10), nullable=False, default="date", server_default="date"),
+    # The ledger's own words on progress or target (整改进展, 完成情况, 整改目标), kept as text.
+    Column("ledger_note", Text),
+    # When the last progress report (整改进展) was recorded, for standing items.
+    Column("last_progress_at", UTCDateTime()),
     Column("state", String(10), nullable=False),
     Column("level", String(10), nullable=False, default="none"),
     # 延期: each approved extension moves the deadline and starts a new deadline version, under
@@ -160,6 +207,7 @@ items = Table(
     CheckConstraint(STATE_CHECK, name="state"),
     CheckConstraint("role IN ('lead', 'cooperate')", name="role"),
     CheckConstraint("level IN ('none', 'blue', 'yellow', 'red')", name="level"),
+    CheckConstraint(DEADLINE_KIND_CHECK, name="deadline_kind"),
     Index("ix_responsibility_items_state_deadline", "state", "deadline"),
 )
 
@@ -173,6 +221,23 @@ audit_events = Table(
     Column("trigger", String(30), nullable=False),
     Column("from_state", String(10)),
     Column("to_state", String(10), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("note", Text),
+)
+
+# Changes to the directory and other records that are not state moves: who changed which
+# field of which unit, person, campaign or notice, from what to what. Append-only like
+# audit_events (database triggers, migration 0003).
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # unit | person | campaign | notice | ...
+    Column("ref", String(100), nullable=False, index=True),  # unit code, person id, ...
+    Column("field", String(40), nullable=False),
+    Column("old_value", Text),
+    Column("new_value", Text),
     Column("actor", String(100), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("note", Text),
@@ -224,7 +289,7 @@ notices = Table(
     # event plus what makes it one of a kind: 'red', 'rejected:812' (its audit row), ...
     Column("event_key", String(60), nullable=False),
     Column("deadline_version", Integer, nullable=False),
-    Column("deadline", Date, nullable=False),
+    Column("deadline", Date),  # NULL for standing items (长期坚持)
     Column("recipient", String(40), nullable=False),  # person:12, unit:3, leader:7
     Column("recipient_name", String(100), nullable=False),
     Column("channel", String(20), nullable=False),
@@ -241,7 +306,7 @@ notices = Table(
     UniqueConstraint(
         "item_id", "event_key", "deadline_version", "recipient", "channel", name="uq_notices_once"
     ),
-    CheckConstraint("status IN ('pending', 'sending', 'sent', 'dead')", name="status"),
+    CheckConstraint(NOTICE_STATUS_CHECK, name="status"),
     Index("ix_notices_due", "status", "next_attempt_at"),
 )
 

@@ -1,0 +1,3 @@
+"""Chinese messages: cli."""
+
+ZH: dict[str, str] = {}

@@ -1,0 +1,3 @@
+"""Chinese messages: directory."""
+
+ZH: dict[str, str] = {}

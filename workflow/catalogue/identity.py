@@ -1,0 +1,3 @@
+"""Chinese messages: identity."""
+
+ZH: dict[str, str] = {}

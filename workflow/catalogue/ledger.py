@@ -1,0 +1,3 @@
+"""Chinese messages: ledger."""
+
+ZH: dict[str, str] = {}

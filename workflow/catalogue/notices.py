@@ -1,0 +1,3 @@
+"""Chinese messages: notices."""
+
+ZH: dict[str, str] = {}

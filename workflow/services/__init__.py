@@ -1,0 +1,1 @@
+"""Services: one function per thing the office does, each in one transaction."""
