@@ -60,7 +60,7 @@ class Rectify:
     actor: str = "李督查"
     now: str = "2020-09-01T09:00"
     env: dict[str, str] = field(default_factory=dict)  # more settings, e.g. RECTIFY_SMTP_*
-    lang: str | None = None  # RECTIFY_LANG for messages and tables; None: the default (zh)
+    lang: str | None = "en"  # RECTIFY_LANG for messages and tables; None: the default (zh)
 
     def run(self, *args: str, actor: str | None = None, now: str | None = None) -> Result:
         env = {

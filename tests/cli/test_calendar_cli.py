@@ -135,6 +135,7 @@ def test_check_of_an_unpublished_year_assumes_monday_to_friday(r: Rectify) -> No
         "2027-10-02 (Saturday) is not a working day: weekend; "
         "no published schedule for 2027: Monday-Friday assumed.\n"
     )
+    r.lang = "zh"
     assert r.ok("calendar", "list", "--year", "2027") == (
         "日期  星期  类型  名称  来源\n2027: no published schedule; Monday-Friday assumed.\n"
     )
@@ -186,6 +187,7 @@ def test_import_replaces_stored_days_and_a_second_import_changes_nothing(r: Rect
 def test_table_is_aligned_for_chinese(r: Rectify) -> None:
     r.ok("calendar", "import", str(SCHEDULE_2027))
     r.ok("calendar", "set", "2027-12-31", "holiday", "--name", "县庆")
+    r.lang = "zh"
     table = r.ok("calendar", "list", "--year", "2027").splitlines()
     assert table[:3] == [
         "日期            星期    类型      名称    来源",

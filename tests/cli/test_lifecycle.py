@@ -329,6 +329,7 @@ def test_rectify_now_is_one_instant_whatever_its_offset(county: Rectify, now: st
     at = county.json("history", "R1")[-1]["at"]
     assert datetime.fromisoformat(at) == datetime(2020, 9, 1, 1, tzinfo=UTC)
     assert datetime.fromisoformat(at).utcoffset() is not None
+    county.lang = "zh"
     table = county.ok("history", "R1").splitlines()
     assert table[-1].split() == [
         "2020-09-01",
@@ -344,6 +345,7 @@ def test_rectify_now_is_one_instant_whatever_its_offset(county: Rectify, now: st
 def test_history_table_for_people(county: Rectify) -> None:
     one_item(county)
     county.ok("fix", "R1", "--note", "已完成", actor="韩水", now="2020-09-10T15:30")
+    county.lang = "zh"
     assert county.ok("history", "R1") == (
         "时间              操作人  操作    原状态  新状态  说明\n"
         "2020-09-01 09:00  李督查  create          已下发\n"
