@@ -21,7 +21,7 @@ from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
 from workflow.i18n import LANGS, Msg
-from workflow.output import FORMATS, HEADERS, WEEKDAYS, plural, render
+from workflow.output import FORMATS, HEADERS, WEEKDAYS, deadline_text, plural, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
 from workflow.services import sweep as sweep_service
@@ -95,6 +95,21 @@ def parse_date(text: str, what: str) -> date:
         raise InvalidInput(f"{what} {text!r}: {exc}") from None
 
 
+def parse_deadline_option(text: str, what: str) -> tuple[str, date | None]:
+    """(kind, date) of a --deadline: a date, 立行立改 (kind immediate, dated by the service) or
+    长期坚持 (kind standing, no date)."""
+    import unicodedata
+
+    from workflow.ledger.dates import IMMEDIATE_WORDS, STANDING_WORDS
+
+    word = "".join(unicodedata.normalize("NFKC", text).split())
+    if word in STANDING_WORDS:
+        return "standing", None
+    if word in IMMEDIATE_WORDS:
+        return "immediate", None
+    return "date", parse_date(text, what)
+
+
 @click.group(cls=RectifyGroup, name="rectify")
 @click.option("--db", envvar="RECTIFY_DB", help="Database file or SQLAlchemy URL [./rectify.db].")
 @click.option(
@@ -162,7 +177,136 @@ def unit_add(
 ) -> None:
     """Add a unit with a short CODE and its NAME (e.g. slj 水利局)."""
     directory.add_unit(app, code, name, email=email, phone=phone, group=group)
-    click.echo(f"Added unit {code} {name}.")
+    say(app, "Added unit {code} {name}.", code=code, name=name.strip())
+
+
+# --- directory commands (unit, person, campaign: list, show, set, move, retire) ---
+
+all_option = click.option(
+    "--all", "include_retired", is_flag=True, help="Also list the retired (撤销, 离岗) ones."
+)
+
+
+def _show_entry(
+    app: App, fmt: str, record: dict[str, Any], kind: str, children: tuple[str, Any]
+) -> None:
+    """One directory entry: a field/value table and its children, or one JSON/CSV row."""
+    from workflow.services import directory_read
+
+    key, columns = children
+    lang = app.settings.lang
+    if fmt != "table":
+        _print(fmt, app, [record], list(record))
+        return
+    (shown,) = directory_read.for_table([{k: v for k, v in record.items() if k != key}], kind, lang)
+    headers = {**HEADERS[lang], **_DIRECTORY_HEADERS[kind]} if lang == "zh" else {}
+    rows = [{"field": headers.get(k, k), "value": v} for k, v in shown.items()]
+    _print("table", app, rows, ["field", "value"])
+    if record[key]:
+        click.echo()
+        _print("table", app, directory_read.for_table(record[key], "person", lang), columns,
+               _DIRECTORY_HEADERS["person" if key == "people" else "item"])  # fmt: skip
+
+
+_DIRECTORY_HEADERS = {
+    "unit": {"head": "负责人", "people": "在岗人数"},
+    "person": {"name": "姓名", "head": "单位负责人", "unit": "单位"},
+    "item": {},
+    "campaign": {"deadline": "底线", "items": "责任事项", "open": "未销号"},
+}
+
+
+@unit.command("list")
+@all_option
+@click.option("--group", help="Only the units of this group, e.g. 乡镇.")
+@format_option
+@pass_app
+def unit_list(app: App, include_retired: bool, group: str | None, fmt: str) -> None:
+    """List the units in use (with --all, the retired ones too), with heads and open items."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        rows = read.list_units(conn, include_retired=include_retired, group=group)
+    if fmt != "table":
+        _print(fmt, app, rows, read.UNIT_FIELDS)
+        return
+    columns = [*read.UNIT_COLUMNS, *(["active"] if include_retired else [])]
+    _print(fmt, app, read.for_table(rows, "unit", app.settings.lang), columns,
+           _DIRECTORY_HEADERS["unit"])  # fmt: skip
+
+
+@unit.command("show")
+@click.argument("unit_", metavar="UNIT")
+@format_option
+@pass_app
+def unit_show(app: App, unit_: str, fmt: str) -> None:
+    """Show UNIT (code or name) in full, with its people."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        record = read.show_unit(conn, unit_)
+    _show_entry(app, fmt, record, "unit", ("people", read.PERSON_COLUMNS))
+
+
+@unit.command("set")
+@click.argument("unit_", metavar="UNIT")
+@click.option("--name", help="The unit's new name.")
+@click.option("--email", help="The unit's mailbox ('' clears it).")
+@click.option("--phone", help="The unit's duty phone ('' clears it).")
+@click.option("--group", help="The unit's group, e.g. 乡镇 ('' clears it).")
+@pass_app
+def unit_set(
+    app: App,
+    unit_: str,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    group: str | None,
+) -> None:
+    """Change UNIT's name, mailbox, phone or group (office staff); recorded in its history."""
+    from workflow.services import directory_edit
+
+    done = directory_edit.set_unit(app, unit_, name=name, email=email, phone=phone, group=group)
+    _say_changed(app, Msg("unit {code}", code=done.subject), done.fields)
+
+
+@unit.command("retire")
+@click.argument("unit_", metavar="UNIT")
+@pass_app
+def unit_retire(app: App, unit_: str) -> None:
+    """Retire UNIT (撤销/撤并, office staff) once all its items are closed.
+
+    Its people still in post retire with it; it keeps its history and gets no new items and
+    no notices.
+    """
+    from workflow.services import directory_edit
+
+    done = directory_edit.retire_unit(app, unit_)
+    if done.retired_people:
+        say(app, "Retired unit {unit}; {count} people in post retired with it.",
+            unit=done.subject, count=done.retired_people)  # fmt: skip
+    else:
+        say(app, "Retired unit {unit}.", unit=done.subject)
+
+
+def _say_changed(app: App, what: Msg, fields: list[str]) -> None:
+    from workflow.services.changes import FieldNames
+
+    if fields:
+        say(app, "Changed {what}: {fields}.", what=what, fields=FieldNames(fields))
+    else:
+        say(app, "Nothing changed for {what}: the values given are the ones it has.", what=what)
+
+
+def _say_handed_over(app: App, refs: list[str], to: str | None) -> None:
+    from workflow.services.handover import SHOWN_REFS, some_refs
+
+    if refs and to:
+        say(app, "Handed over {count} items to {other}: {refs}.", count=len(refs), other=to,
+            refs=some_refs(refs[:SHOWN_REFS], len(refs)))  # fmt: skip
+
+
+# --- end directory commands (unit) ---
 
 
 @main.group()
@@ -176,13 +320,129 @@ def person() -> None:
 @click.option("--email", help="For warnings sent to this person.")
 @click.option("--phone", help="Mobile number, for SMS warnings.")
 @click.option("--head", is_flag=True, help="The unit's head: receives items for cooperating units.")
+@click.option(
+    "--role", type=click.Choice(["office", "leader", "unit"]), default="unit", show_default=True,
+    help="office: 督查室 staff; leader: 县领导; unit: acts on their own unit's items only.",
+)  # fmt: skip
+@click.option("--login", help="OS or database user that identifies them (identity: os|database).")
 @pass_app
 def person_add(
-    app: App, name: str, unit_: str, email: str | None, phone: str | None, head: bool
+    app: App,
+    name: str,
+    unit_: str,
+    email: str | None,
+    phone: str | None,
+    head: bool,
+    role: str,
+    login: str | None,
 ) -> None:
     """Add a person NAME to a unit."""
-    directory.add_person(app, name, unit_, email=email, phone=phone, head=head)
-    click.echo(f"Added {name} to {unit_}{' as head' if head else ''}.")
+    directory.add_person(
+        app, name, unit_, email=email, phone=phone, head=head, role=role, login=login
+    )
+    if head:
+        say(app, "Added {name} to {unit} as head.", name=name.strip(), unit=unit_)
+    else:
+        say(app, "Added {name} to {unit}.", name=name.strip(), unit=unit_)
+
+
+@person.command("list")
+@click.option("--unit", "unit_", help="Only the people of this unit (code or name).")
+@click.option("--role", type=click.Choice(["office", "leader", "unit"]), help="Only this role.")
+@all_option
+@format_option
+@pass_app
+def person_list(
+    app: App, unit_: str | None, role: str | None, include_retired: bool, fmt: str
+) -> None:
+    """List the people in post (with --all, the retired too), with their open items."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        rows = read.list_people(conn, unit=unit_, role=role, include_retired=include_retired)
+    if fmt != "table":
+        _print(fmt, app, rows, read.PERSON_FIELDS)
+        return
+    columns = [*read.PERSON_COLUMNS, *(["active"] if include_retired else [])]
+    _print(fmt, app, read.for_table(rows, "person", app.settings.lang), columns,
+           _DIRECTORY_HEADERS["person"])  # fmt: skip
+
+
+@person.command("show")
+@click.argument("name")
+@format_option
+@pass_app
+def person_show(app: App, name: str, fmt: str) -> None:
+    """Show person NAME (or NAME@UNIT) in full, with the items they answer for not closed."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        record = read.show_person(conn, name)
+    _show_entry(app, fmt, record, "person", ("items", read.ITEM_COLUMNS))
+
+
+@person.command("set")
+@click.argument("name")
+@click.option("--name", "new_name", help="The person's name, corrected.")
+@click.option("--email", help="For warnings sent to this person ('' clears it).")
+@click.option("--phone", help="Mobile number, for SMS warnings ('' clears it).")
+@click.option("--head/--no-head", default=None, help="Make or unmake the unit's head.")
+@click.option("--role", type=click.Choice(["office", "leader", "unit"]), help="The new role.")
+@click.option("--login", help="OS or database user that identifies them ('' clears it).")
+@pass_app
+def person_set(
+    app: App,
+    name: str,
+    new_name: str | None,
+    email: str | None,
+    phone: str | None,
+    head: bool | None,
+    role: str | None,
+    login: str | None,
+) -> None:
+    """Change person NAME's name, contacts, head, role or login (office staff); recorded in
+    their history."""
+    from workflow.services import directory_edit
+
+    done = directory_edit.set_person(app, name, name=new_name, email=email, phone=phone,
+                                     head=head, role=role, login=login)  # fmt: skip
+    _say_changed(app, Msg("{name}", name=done.subject), done.fields)
+
+
+@person.command("move")
+@click.argument("name")
+@click.option("--unit", "unit_", required=True, help="The unit they move to (code or name).")
+@click.option("--handover", help="The colleague of their old unit who takes their open items.")
+@pass_app
+def person_move(app: App, name: str, unit_: str, handover: str | None) -> None:
+    """Move person NAME to another unit (office staff).
+
+    Their items not yet closed stay with the old unit: name a colleague there with
+    --handover, or the move is refused naming the items.
+    """
+    from workflow.services import directory_edit
+
+    done = directory_edit.move_person(app, name, unit_, handover=handover)
+    say(app, "Moved {name} to {unit}.", name=done.subject, unit=unit_)
+    _say_handed_over(app, done.handed_over, done.to)
+
+
+@person.command("retire")
+@click.argument("name")
+@click.option("--handover", help="The colleague of the same unit who takes their open items.")
+@pass_app
+def person_retire(app: App, name: str, handover: str | None) -> None:
+    """Retire person NAME (离岗, office staff): no new items, no notices, history kept.
+
+    Their items not yet closed (issued, assigned, fixed awaiting acceptance) go to the
+    --handover colleague in one transaction, each move in the item's history and a notice to
+    the colleague; without --handover a person with such items is refused.
+    """
+    from workflow.services import directory_edit
+
+    done = directory_edit.retire_person(app, name, handover=handover)
+    say(app, "Retired {name}.", name=done.subject)
+    _say_handed_over(app, done.handed_over, done.to)
 
 
 @main.group()
@@ -203,7 +463,65 @@ def campaign_add(
     """Add a campaign CODE with its NAME."""
     due = parse_date(deadline, "--deadline")
     directory.add_campaign(app, code, name, deadline=due, policy=policy, leader=leader)
-    click.echo(f"Added campaign {code} {name}, bottom line {due.isoformat()}.")
+    say(app, "Added campaign {code} {name}, bottom line {deadline}.", code=code,
+        name=name.strip(), deadline=due.isoformat())  # fmt: skip
+
+
+@campaign.command("list")
+@format_option
+@pass_app
+def campaign_list(app: App, fmt: str) -> None:
+    """List the campaigns with their bottom lines, leaders and open items."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        rows = read.list_campaigns(conn)
+    columns = read.CAMPAIGN_COLUMNS if fmt == "table" else read.CAMPAIGN_FIELDS
+    _print(fmt, app, rows, columns, _DIRECTORY_HEADERS["campaign"])
+
+
+@campaign.command("show")
+@click.argument("code")
+@format_option
+@pass_app
+def campaign_show(app: App, code: str, fmt: str) -> None:
+    """Show campaign CODE in full."""
+    from workflow.services import directory_read as read
+
+    with app.ready_db().read() as conn:
+        record = read.show_campaign(conn, code)
+    if fmt != "table":
+        _print(fmt, app, [record], list(record))
+        return
+    lang = app.settings.lang
+    headers = {**HEADERS[lang], **_DIRECTORY_HEADERS["campaign"]} if lang == "zh" else {}
+    _print("table", app, [{"field": headers.get(k, k), "value": v} for k, v in record.items()],
+           ["field", "value"])  # fmt: skip
+
+
+@campaign.command("set")
+@click.argument("code")
+@click.option("--name", help="The campaign's name.")
+@click.option("--deadline", help="A new bottom line (底线); not before an open item's deadline.")
+@click.option("--leader", help="The leader who receives red warnings ('' for none).")
+@click.option("--policy", help="Escalation policy name.")
+@pass_app
+def campaign_set(
+    app: App,
+    code: str,
+    name: str | None,
+    deadline: str | None,
+    leader: str | None,
+    policy: str | None,
+) -> None:
+    """Change campaign CODE's name, bottom line, leader or policy (office staff); recorded in
+    its history."""
+    from workflow.services import directory_edit
+
+    due = parse_date(deadline, "--deadline") if deadline is not None else None
+    done = directory_edit.set_campaign(app, code, name=name, deadline=due, leader=leader,
+                                       policy=policy)  # fmt: skip
+    _say_changed(app, Msg("campaign {code}", code=done.subject), done.fields)
 
 
 @main.group()
@@ -232,19 +550,25 @@ def task() -> None:
 @task.command("add")
 @click.option("--problem", "problem_", required=True, help="The problem's ref (P...).")
 @click.option("--title", required=True, help="The rectification measure (整改措施).")
-@click.option("--deadline", required=True, help="整改时限, e.g. 2020-09-30 or 2020年9月30日.")
+@click.option(
+    "--deadline", required=True,
+    help="整改时限, e.g. 2020-09-30 or 2020年9月30日; 立行立改 (today plus the policy's "
+    "immediate_days) or 长期坚持 (standing, no deadline).",
+)  # fmt: skip
 @pass_app
 def task_add(app: App, problem_: str, title: str, deadline: str) -> None:
     """Add a task to a problem; prints its ref."""
-    due = parse_date(deadline, "--deadline")
-    click.echo(lists.add_task(app, problem_, title, deadline=due))
+    kind, due = parse_deadline_option(deadline, "--deadline")
+    click.echo(lists.add_task(app, problem_, title, deadline=due, deadline_kind=kind))
 
 
 @main.command()
 @click.argument("task_ref", metavar="TASK")
 @click.option("--unit", "unit_", required=True, help="Responsible unit, by code or name.")
 @click.option("--person", "person_", required=True, help="Responsible person (NAME or NAME@UNIT).")
-@click.option("--deadline", help="Deadline for this item [the task's].")
+@click.option(
+    "--deadline", help="Deadline for this item: a date, 立行立改 or 长期坚持 [the task's]."
+)
 @click.option(
     "--role", type=click.Choice(["lead", "cooperate"]), default="lead", show_default=True,
     help="lead: 牵头单位; cooperate: 配合单位.",
@@ -254,8 +578,9 @@ def assign(
     app: App, task_ref: str, unit_: str, person_: str, deadline: str | None, role: str
 ) -> None:
     """交办: give TASK to a unit and a person; prints the new item's ref."""
-    due = parse_date(deadline, "--deadline") if deadline else None
-    click.echo(lists.assign(app, task_ref, unit=unit_, person=person_, deadline=due, role=role))
+    kind, due = parse_deadline_option(deadline, "--deadline") if deadline else (None, None)
+    click.echo(lists.assign(app, task_ref, unit=unit_, person=person_, deadline=due,
+                            deadline_kind=kind, role=role))  # fmt: skip
 
 
 def _report(outcome: lifecycle.Outcome) -> None:
@@ -277,6 +602,29 @@ def fix(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) -> None
     """Report REF fixed (报结), with a note and optional evidence."""
     files = [lifecycle.EvidenceFile.read(path) for path in evidence_paths]
     _report(lifecycle.fire(app, ref, "fix", note=note, evidence_files=files))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--note", required=True, help="What has been done so far (整改进展).")
+@click.option(
+    "--evidence", "evidence_paths", multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file showing the progress; repeat for several. Stored with its SHA-256.",
+)  # fmt: skip
+@pass_app
+def progress(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) -> None:
+    """Report progress (整改进展) on an open REF; standing items (长期坚持) owe one regularly."""
+    from workflow.services import progress as progress_service
+
+    files = [lifecycle.EvidenceFile.read(path) for path in evidence_paths]
+    done = progress_service.report(app, ref, note=note, evidence_files=files)
+    say(app, "{ref}: progress recorded.", ref=done.ref)
+    if done.level_before != done.level:
+        say(app, "{ref}: the missed-report warning is lifted.", ref=done.ref)
+    if done.next_due is not None:
+        day = done.next_due.astimezone(app.settings.zone).date().isoformat()
+        say(app, "Next progress report due by {day}.", day=day)
 
 
 @main.command()
@@ -322,7 +670,10 @@ def show(app: App, ref: str, fmt: str) -> None:
         return
     fields = [k for k in record if k not in ("items", "tasks", "evidence")]
     lang = app.settings.lang
-    rows = [{"field": HEADERS[lang].get(k, k), "value": record[k]} for k in fields]
+    # A standing item's deadline reads 长期坚持; an immediate one's is marked 立行立改.
+    shown = {"deadline": deadline_text(record.get("deadline"), record.get("deadline_kind"), lang,
+                                       app.settings.zone)}  # fmt: skip
+    rows = [{"field": HEADERS[lang].get(k, k), "value": shown.get(k, record[k])} for k in fields]
     _print("table", app, rows, ["field", "value"])
     for key, kind in (("tasks", "task"), ("items", "responsibility")):
         if record.get(key):
@@ -333,19 +684,34 @@ def show(app: App, ref: str, fmt: str) -> None:
 
 
 @main.command()
-@click.argument("ref")
+@click.argument("ref", metavar="REF|UNIT|PERSON|CAMPAIGN")
+@click.option(
+    "--kind", "kind_", type=click.Choice(["item", "unit", "person", "campaign"]),
+    help="What the name is, where it could be more than one (a unit code and a person).",
+)  # fmt: skip
 @format_option
 @pass_app
-def history(app: App, ref: str, fmt: str) -> None:
-    """The audit trail of REF: who did what, when, from which state to which."""
+def history(app: App, ref: str, kind_: str | None, fmt: str) -> None:
+    """The audit trail of REF: who did what, when, from which state to which.
+
+    For a unit, person or campaign: who changed which field, when, from what to what.
+    """
+    from workflow.services import changes
+
     with app.ready_db().read() as conn:
-        rows = queries.history(conn, ref)
-    _print(fmt, app, rows, HISTORY_FIELDS if fmt == "table" else (*HISTORY_FIELDS, "evidence"))
+        what, rows = changes.history(conn, ref, kind_)
+    if what == "item":
+        _print(fmt, app, rows, HISTORY_FIELDS if fmt == "table" else (*HISTORY_FIELDS, "evidence"))
+    elif fmt == "table":
+        _print(fmt, app, changes.for_table(rows, app.settings.lang), changes.CHANGE_FIELDS)
+    else:
+        _print(fmt, app, rows, changes.CHANGE_JSON_FIELDS)
 
 
 @main.command("list")
 @click.option("--campaign", "campaign_", help="Campaign code.")
 @click.option("--unit", "unit_", help="Unit code or name.")
+@click.option("--person", "person_", help="Only what this person answers for (NAME or NAME@UNIT).")
 @click.option("--state", type=click.Choice(STATES), help="Only rows in this state.")
 @click.option("--level", type=click.Choice(LEVELS), help="Only rows at this warning level.")
 @click.option(
@@ -358,6 +724,7 @@ def list_(
     app: App,
     campaign_: str | None,
     unit_: str | None,
+    person_: str | None,
     state: str | None,
     level: str | None,
     kind: str,
@@ -366,22 +733,43 @@ def list_(
     """List problems, tasks or responsibility items (the default), filtered."""
     with app.ready_db().read() as conn:
         rows = queries.list_rows(
-            conn, kind=kind, campaign=campaign_, unit=unit_, state=state, level=level
-        )
+            conn, kind=kind, campaign=campaign_, unit=unit_, state=state, level=level,
+            person=person_,
+        )  # fmt: skip
         _print(fmt, app, rows, TABLE_COLUMNS[kind] if fmt == "table" else LIST_FIELDS)
 
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--campaign", "campaign_", required=True, help="Campaign code.")
+@click.option(
+    "--update", is_flag=True,
+    help="The ledger was imported before: move the deadlines it changed (as approved "
+    "extensions) and add its new rows.",
+)  # fmt: skip
 @pass_app
-def import_(app: App, file: Path, campaign_: str) -> None:
+def import_(app: App, file: Path, campaign_: str, update: bool) -> None:
     """Import a ledger (整改台账, .xlsx or .csv): all rows, or none if any is bad."""
-    summary = importer.import_ledger(app, file, campaign_)
-    click.echo(
-        f"Imported {summary.problems} problems, {summary.tasks} tasks and {summary.items} "
-        f"responsibility items into {campaign_} ({summary.first_ref}..{summary.last_ref})."
-    )
+    from workflow.ledger.messages import Listing
+
+    summary = importer.import_ledger(app, file, campaign_, update=update)
+    if summary.update:
+        say(app, "Updated {campaign} from {file}: {moved} deadlines moved, {tasks} tasks added, "
+            "{unchanged} rows unchanged.", campaign=summary.campaign, file=summary.file,
+            moved=len(summary.moved), tasks=summary.tasks, unchanged=summary.unchanged)  # fmt: skip
+        moved: dict[date, list[str]] = {}
+        for ref, deadline in summary.moved:
+            moved.setdefault(deadline, []).append(ref)
+        for deadline, refs in moved.items():
+            say(app, "Deadline moved to {deadline}: {refs}.", deadline=deadline.isoformat(),
+                refs=Listing(refs))  # fmt: skip
+    if summary.items:
+        say(app, "Imported {problems} problems, {tasks} tasks and {items} responsibility items "
+            "into {campaign} ({first}..{last}).", problems=summary.problems, tasks=summary.tasks,
+            items=summary.items, campaign=summary.campaign, first=summary.first_ref,
+            last=summary.last_ref)  # fmt: skip
+    if summary.ignored:
+        say(app, "Ignored columns: {columns}.", columns=Listing(summary.ignored))
 
 
 @main.command()
@@ -399,6 +787,9 @@ def sweep(app: App, at_text: str | None, fmt: str) -> None:
     when = report.at.astimezone(app.settings.zone)
     queued = plural(report.notices, "notice")
     click.echo(f"Sweep at {when:%Y-%m-%d %H:%M}: raised {raised}; {queued} queued.")
+    if any(report.progress.values()):
+        say(app, "Standing items with a missed progress report: blue {blue}, yellow {yellow}.",
+            **report.progress)  # fmt: skip
     for year in report.assumed_years:
         click.echo(f"No published holiday schedule for {year}: Monday-Friday assumed.")
 
@@ -412,29 +803,80 @@ def deliver(app: App, fmt: str) -> None:
 
     report = deliver_notices(app)
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps(report.as_dict(app.settings.lang), ensure_ascii=False))
         return
-    click.echo(f"Sent {report.sent}, retrying {report.retrying}, dead {report.dead}, "
-               f"held for quiet hours {report.held}.")  # fmt: skip
-    if report.skipped:
-        skipped = plural(report.skipped, "warning")
-        click.echo(f"Skipped {skipped} overtaken before sending (item fixed or closed, "
-                   "deadline extended, or a higher level queued).")  # fmt: skip
+    say(app, "Sent {sent}, retrying {retrying}, dead {dead}, held for quiet hours {held}.",
+        sent=report.sent, retrying=report.retrying, dead=report.dead, held=report.held)  # fmt: skip
+    if report.skipped == 1:
+        say(app, "Skipped 1 warning overtaken before sending (item fixed or closed, deadline "
+            "extended, or a higher level queued).")  # fmt: skip
+    elif report.skipped:
+        say(app, "Skipped {count} warnings overtaken before sending (item fixed or closed, "
+            "deadline extended, or a higher level queued).", count=report.skipped)  # fmt: skip
+    for channel, (count, fault) in report.unavailable.items():
+        say(app, "{channel}: cannot send now ({why}); {count} notices stay pending, no "
+            "attempt used.", channel=channel, why=fault, count=count)  # fmt: skip
     for channel, (count, why) in report.waiting.items():
-        click.echo(f"{channel}: not configured ({why}); {count} notices stay pending.")
+        say(app, "{channel}: not configured ({why}); {count} notices stay pending.",
+            channel=channel, why=why, count=count)  # fmt: skip
     for error in report.errors:
-        click.echo(f"dead: {error}")
+        say(app, "dead: {error}", error=error)
 
 
-@main.command("notices")
-@click.option("--status", type=click.Choice(NOTICE_STATUSES), help="Only notices in this state.")
-@click.option("--ref", help="Only notices of this responsibility item.")
+notice_status_option = click.option(
+    "--status", type=click.Choice(NOTICE_STATUSES), help="Only notices in this state."
+)
+notice_ref_option = click.option("--ref", help="Only notices of this responsibility item.")
+
+
+@main.group("notices", invoke_without_command=True)
+@notice_status_option
+@notice_ref_option
+@format_option
+@click.pass_context
+def notices_(ctx: click.Context, status: str | None, ref: str | None, fmt: str) -> None:
+    """The outbox: every notice queued, sent, retrying, skipped or dead (`notices list`)."""
+    if ctx.invoked_subcommand is None:
+        _list_notices(ctx.obj, status, ref, fmt)
+
+
+@notices_.command("list")
+@notice_status_option
+@notice_ref_option
 @format_option
 @pass_app
-def notices_(app: App, status: str | None, ref: str | None, fmt: str) -> None:
-    """The outbox: every notice queued, sent, retrying or dead."""
+def notices_list(app: App, status: str | None, ref: str | None, fmt: str) -> None:
+    """List the outbox, oldest first (the same as `notices` alone)."""
+    _list_notices(app, status, ref, fmt)
+
+
+def _list_notices(app: App, status: str | None, ref: str | None, fmt: str) -> None:
     with app.ready_db().read() as conn:
         _print(fmt, app, queries.list_notices(conn, status=status, ref=ref), NOTICE_FIELDS)
+
+
+@notices_.command("retry")
+@click.option("--ref", help="Only the dead notices of this responsibility item.")
+@click.option("--channel", help="Only dead notices of this channel: email, sms, dingtalk, wecom.")
+@click.option("--since", "since_text", help="Only notices given up on or after this date.")
+@pass_app
+def notices_retry(app: App, ref: str | None, channel: str | None, since_text: str | None) -> None:
+    """Put dead notices back in the queue (office staff), e.g. once the mail server is fixed.
+
+    Their attempts start again at 0; each is recorded in the change log. Warnings overtaken
+    meanwhile are still skipped when delivery comes to them.
+    """
+    from workflow.services import notice_admin
+
+    since = parse_date(since_text, "--since") if since_text else None
+    count = notice_admin.retry(app, ref=ref, channel=channel, since=since)
+    if count == 0:
+        say(app, "No dead notices match; nothing put back in the queue.")
+    elif count == 1:
+        say(app, "Put 1 dead notice back in the queue; `rectify deliver` sends it.")
+    else:
+        say(app, "Put {count} dead notices back in the queue; `rectify deliver` sends them.",
+            count=count)  # fmt: skip
 
 
 @main.command()

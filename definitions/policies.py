@@ -32,7 +32,15 @@ CHANNELS: tuple[str, ...] = ("email", "sms", "dingtalk", "wecom")
 
 DEFAULT_POLICY_DIR = Path(__file__).parent / "policies"
 
-_TOP_KEYS = ("description", "day_count", "levels", "sms_quiet_hours", "delivery")
+_TOP_KEYS = (
+    "description",
+    "day_count",
+    "levels",
+    "sms_quiet_hours",
+    "delivery",
+    "immediate_days",
+    "progress_every_days",
+)
 _LEVEL_KEYS = ("days_left_at_most", "recipients", "channels")
 _QUIET_KEYS = ("start", "end")
 _DELIVERY_KEYS = ("max_attempts", "backoff_base_seconds", "backoff_cap_seconds")
@@ -73,6 +81,11 @@ class Policy:
     backoff_cap_seconds: int
     source: str  # file path, for messages
     description: str = ""
+    # 立行立改 (fix at once): the deadline is the day the item is created plus this many days.
+    immediate_days: int = 7
+    # 长期坚持 (standing items, no deadline): a progress report (整改进展) is due every this many
+    # days; None: no reports asked for.
+    progress_every_days: int | None = None
 
     def level(self, name: str) -> LevelRule | None:
         return next((rule for rule in self.levels if rule.name == name), None)
@@ -317,6 +330,12 @@ def parse_policy(text: str, source: str, name: str) -> Policy:
     description = top.get("description", "")
     if not isinstance(description, str):
         check.error("description", f"expected text, got {_show(description)}")
+    immediate_days = check.positive_int(top.get("immediate_days", 7), "immediate_days")
+    # Left out or empty: standing items are asked for no progress reports.
+    every = top.get("progress_every_days")
+    progress_every_days = (
+        None if every is None else check.positive_int(every, "progress_every_days")
+    )
 
     if check.errors:
         raise PolicyError(check.errors)
@@ -331,6 +350,8 @@ def parse_policy(text: str, source: str, name: str) -> Policy:
         backoff_cap_seconds=cap,
         source=source,
         description=description.strip(),
+        immediate_days=immediate_days if immediate_days is not None else 7,
+        progress_every_days=progress_every_days,
     )
 
 

@@ -5,6 +5,11 @@ short transaction, so two processes never hold the same notice; a claim whose pr
 taken again once its lease has run out. Results are recorded only where the lease is still
 ours. Failures are retried with capped exponential back-off kept in the row; after the policy's
 attempts a notice is dead. Nothing is deleted. SMS due in quiet hours are held, not sent.
+
+A fault of the channel rather than of one message never ends a notice: settings that are
+wrong stop the run before anything is claimed (one error), and a channel that cannot be
+reached or refuses our login returns its messages unattempted, which go back to the queue
+without using an attempt; the channel then rests until the next run.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from workflow.escalation import (
     local_today,
 )
 from workflow.escalation import release_time as quiet_hours_end
+from workflow.i18n import Msg
 from workflow.services import calendar_days
 
 LEASE = timedelta(minutes=5)
@@ -47,17 +53,26 @@ class DeliveryReport:
     dead: int = 0
     held: int = 0  # SMS in quiet hours, sent when they end
     skipped: int = 0  # warnings overtaken before they went out (fixed, extended, higher level)
-    waiting: dict[str, tuple[int, str]] = field(default_factory=dict)  # channel -> (n, why)
+    # Channels not configured at all: channel -> (notices pending, why).
+    waiting: dict[str, tuple[int, Msg]] = field(default_factory=dict)
+    # Channels that could not be used this run (unreachable, login refused): channel ->
+    # (notices put back unattempted, the channel's reason). Those notices count as retrying.
+    unavailable: dict[str, tuple[int, str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
             "sent": self.sent,
             "retrying": self.retrying,
             "dead": self.dead,
             "held": self.held,
             "skipped": self.skipped,
-            "waiting": {k: {"pending": n, "reason": why} for k, (n, why) in self.waiting.items()},
+            "waiting": {
+                k: {"pending": n, "reason": why.to(lang)} for k, (n, why) in self.waiting.items()
+            },
+            "unavailable": {
+                k: {"not_attempted": n, "reason": why} for k, (n, why) in self.unavailable.items()
+            },
             "errors": self.errors,
         }
 
@@ -73,15 +88,22 @@ def deliver(
     worker: str | None = None,
     batch_size: int = BATCH,
 ) -> DeliveryReport:
-    """Send every notice that is due now; returns what happened."""
-    missing: dict[str, str] = {}
+    """Send every notice that is due now; returns what happened.
+
+    Raises RectifyError, before claiming anything, when a channel's settings are wrong or the
+    templates are broken.
+    """
+    missing: dict[str, Msg] = {}
     if channels is None:
-        channels, missing = configured_channels(app.settings.values)
+        channels, missing = configured_channels(app.settings.values, strict=True)
+    channels = dict(channels)  # a channel found unavailable leaves this run
     renderer = app.renderer
     try:
         renderer.check()  # a broken template stops delivery before anything is claimed
     except TemplateProblem as exc:
-        raise RectifyError("notice templates: " + " | ".join(exc.problems)) from None
+        raise RectifyError(
+            "notice templates: {problems}", problems=" | ".join(exc.problems)
+        ) from None
     worker = worker or worker_name()
     report = DeliveryReport()
     db = app.ready_db()
@@ -125,6 +147,9 @@ def deliver(
         for channel, batch in to_send.items():
             results = _send(channels[channel], [message for _, message in batch])
             outcomes.extend((row, result) for (row, _), result in zip(batch, results, strict=True))
+            unattempted = [r for r in results if not r.attempted]
+            if unattempted:
+                _rest(channels, channel, unattempted, report)
         with db.write() as conn:
             _record(conn, app, worker, now, outcomes, report)
         if len(rows) < batch_size:
@@ -196,7 +221,7 @@ def _details(conn: Connection, ids: list[int]) -> list[Any]:
 def _context(row: Any, app: App, calendar: Any) -> NoticeContext:
     policy = app.policies.get(row.policy)
     left = None
-    if policy is not None:
+    if policy is not None and row.deadline is not None:  # a standing item has no days left
         # As of when the notice was queued: the level was decided then, and an SMS held
         # overnight must not say a different number of days than its level implies.
         today = local_today(row.created_at, app.settings.zone)
@@ -217,6 +242,19 @@ def _context(row: Any, app: App, calendar: Any) -> NoticeContext:
         note=row.note,
         level=row.event if row.event in WARNINGS else None,
     )
+
+
+def _rest(
+    channels: dict[str, Channel],
+    channel: str,
+    unattempted: list[DeliveryResult],
+    report: DeliveryReport,
+) -> None:
+    """Leave out a channel that could not take its batch for the rest of this run."""
+    del channels[channel]
+    reason = (unattempted[0].error or "unavailable").removeprefix("not attempted: ")
+    before, _ = report.unavailable.get(channel, (0, reason))
+    report.unavailable[channel] = (before + len(unattempted), reason)
 
 
 @dataclass(frozen=True)
@@ -274,7 +312,7 @@ def _record(
             "sent_at": None,
         }
         if isinstance(result, _Skip):  # overtaken: kept, never sent
-            change.update(status="dead", last_error=f"skipped: {result.reason}")
+            change.update(status="skipped", last_error=result.reason)
             tally["skipped"] += 1
         elif result is None:  # quiet hours: back in the queue until they end, no attempt used
             assert policy is not None
@@ -283,6 +321,15 @@ def _record(
         elif result.ok:
             change.update(status="sent", attempts=row.attempts + 1, sent_at=now, last_error=None)
             tally["sent"] += 1
+        elif not result.attempted:
+            # The channel could not take it (no connection, login refused): back in the
+            # queue after the first step of back-off, no attempt used, so never dead.
+            wait = backoff_seconds(1, policy) if policy else 60
+            change.update(
+                next_attempt_at=now + timedelta(seconds=wait),
+                last_error=(result.error or "not attempted")[:500],
+            )
+            tally["retrying"] += 1
         else:
             attempts = row.attempts + 1
             limit = policy.max_attempts if policy else 1
@@ -294,7 +341,9 @@ def _record(
                 )
                 tally["retrying"] += 1
             else:
-                change["status"] = "dead"
+                # next_attempt_at of a dead notice says when it was given up (notices retry
+                # --since).
+                change.update(status="dead", next_attempt_at=now)
                 tally["dead"] += 1
                 report.errors.append(f"notice {row.id} ({row.ref} {row.channel}): {result.error}")
         changes.append(change)

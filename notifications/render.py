@@ -45,6 +45,7 @@ LEVEL_NAMES = {
     "en": {"blue": "blue warning", "yellow": "yellow warning", "red": "red warning"},
 }
 LANGUAGES = tuple(LEVEL_NAMES)
+STANDING = {"zh": "长期坚持", "en": "standing (no deadline)"}
 CHANNELS = ("email", "sms", "dingtalk", "wecom")
 RECIPIENT_KINDS = ("person", "unit", "leader")
 # What each template kind is for; the file is <base>.<kind>.j2.
@@ -87,7 +88,7 @@ class NoticeContext:
     person: str  # responsible person name
     recipient: str  # who this copy goes to (person, unit name or leader)
     recipient_kind: str  # person | unit | leader
-    deadline: date
+    deadline: date | None  # None: a standing item (长期坚持)
     original_deadline: date | None
     days_left: int | None  # for warnings: >0 before, 0 on the day, <0 overdue by -n days
     note: str | None  # rejection reason / extension decision note
@@ -100,8 +101,10 @@ class RenderedNotice:
     body: str  # email body (plain text) or the SMS text
 
 
-def format_date(day: date, lang: str) -> str:
-    """zh: 2020年9月30日 (no zero padding); en: 2020-09-30."""
+def format_date(day: date | None, lang: str) -> str:
+    """zh: 2020年9月30日 (no zero padding); en: 2020-09-30; no date: a standing item."""
+    if day is None:
+        return STANDING[lang]
     if lang == "zh":
         return f"{day.year}年{day.month}月{day.day}日"
     return day.isoformat()

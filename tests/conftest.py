@@ -92,17 +92,25 @@ class Rectify:
 
 
 @pytest.fixture
-def rectify(db_url: str) -> Rectify:
+def fresh(db_url: str) -> Rectify:
+    """An initialised database with nobody registered: anyone may start the directory."""
     runner = Rectify(db_url)
     runner.ok("init")
     return runner
 
 
 @pytest.fixture
+def rectify(fresh: Rectify) -> Rectify:
+    """A database whose office has started: 李督查 of the 督查室 (dcs) is office staff."""
+    fresh.ok("unit", "add", "dcs", "县委督查室")
+    fresh.ok("person", "add", "李督查", "--unit", "dcs", "--head", "--role", "office")
+    return fresh
+
+
+@pytest.fixture
 def county(rectify: Rectify) -> Rectify:
     """A county with the units and people of the sample ledger and a campaign TP (底线 11-30)."""
     units = [
-        ("dcs", "县委督查室", None),
         ("xw", "县委办", None),
         ("slj", "水利局", None),
         ("wjw", "卫健委", None),
@@ -115,9 +123,10 @@ def county(rectify: Rectify) -> Rectify:
     ]
     for code, name, group in units:
         rectify.ok("unit", "add", code, name, *(["--group", group] if group else []))
+    # 李督查 of the 督查室 is office staff (the `rectify` fixture registered them first);
+    # 王书记 is a county leader and leads campaign TP; everyone else is a unit's person.
+    rectify.ok("person", "add", "王书记", "--unit", "xw", "--head", "--role", "leader")
     people = [
-        ("李督查", "dcs", True),
-        ("王书记", "xw", True),
         ("韩水", "slj", True),
         ("鲁检", "wjw", True),
         ("蒋财", "czj", True),

@@ -16,6 +16,7 @@ from definitions.policies import Policy, PolicyError, load_policies
 from workflow.clock import utc_now
 from workflow.db.engine import Database
 from workflow.errors import RectifyError
+from workflow.identity import BOOTSTRAP, Actor, resolve
 from workflow.machines import GUARDS, Machines
 from workflow.settings import Settings
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._actor: Actor | None = None
 
     def acting(self, *, actor: str | None = None, now: datetime | None = None) -> App:
         """The same application for another actor or moment (drills, the demo), sharing its
@@ -84,10 +86,26 @@ class App:
     def policy_names(self) -> set[str]:
         return set(self.policies)
 
-    def ready_db(self) -> Database:
-        """The database, checked to be at the schema this code expects."""
+    def ready_db(self, *, bootstrap_ok: bool = False) -> Database:
+        """The database, checked to be at the schema this code expects, with the actor found
+        among its registered people (`bootstrap_ok`: or anyone, while no office is)."""
         self.db.require_current_schema()
+        self.actor(bootstrap_ok=bootstrap_ok)
         return self.db
+
+    def actor(self, *, bootstrap_ok: bool = False) -> Actor:
+        """Who acts (workflow.identity), found once per command."""
+        if self._actor is None or (self._actor.role == BOOTSTRAP and not bootstrap_ok):
+            settings = self.settings
+            with self.db.read() as conn:
+                self._actor = resolve(
+                    conn,
+                    mode=settings.identity,
+                    given=settings.actor,
+                    given_explicitly=settings.actor_given,
+                    bootstrap_ok=bootstrap_ok,
+                )
+        return self._actor
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -39,6 +39,7 @@ __all__ = [
     "level_for",
     "level_for_days_left",
     "local_today",
+    "progress_cutoffs",
     "release_time",
     "thresholds",
 ]
@@ -122,6 +123,23 @@ def level_cutoffs(
         (name, deadline_cutoff(today, at_most, policy, calendar))
         for name, at_most in thresholds(policy)
     ]
+
+
+# A missed progress report (整改进展) of a standing item warns blue, then yellow; never red,
+# since a standing item has no deadline to be overdue on.
+PROGRESS_LEVELS: tuple[Level, ...] = ("blue", "yellow")
+
+
+def progress_cutoffs(now: datetime, policy: Policy) -> list[tuple[Level, datetime]]:
+    """(level, cutoff instant) for standing items: an item whose last progress report (or, with
+    none, its creation) is before the cutoff has reached that level, blue after more than
+    `progress_every_days` days, yellow after more than twice as many. Empty when the policy asks
+    for no reports. Days are calendar days: a report is due every N days, holidays or not."""
+    _require_aware(now)
+    every = policy.progress_every_days
+    if every is None:
+        return []
+    return [(level, now - timedelta(days=every * n)) for n, level in enumerate(PROGRESS_LEVELS, 1)]
 
 
 def in_quiet_hours(now: datetime, policy: Policy, zone: ZoneInfo) -> bool:

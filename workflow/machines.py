@@ -23,6 +23,7 @@ ROLE_WORDS = {
     "unit": "in the item's unit",
     "leader": "the campaign's leader",
     "office": "office staff",
+    "other": "a person of another unit",
     "system": "the engine",
 }
 

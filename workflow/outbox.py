@@ -94,7 +94,8 @@ def queue(
                 .join(campaigns, campaigns.c.id == problems.c.campaign_id)
                 .join(target, joined_on)
             )
-            .where(and_(where, has_address))
+            # Retired people and units (离岗, 撤销) get no notices.
+            .where(and_(where, has_address, target.c.active))
         )
         statement = _insert(conn).from_select(QUEUED_COLUMNS, rows)
         statement = statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True)

@@ -41,6 +41,11 @@ LABELS: dict[str, dict[str, str]] = {
         "rejected": "退回",
         "extension_approved": "延期获批",
         "extension_refused": "延期未批",
+        "handover": "移交",  # an item handed to a colleague (person retire/move)
+        # deadline kinds: a date as written, 立行立改 (fix at once), 长期坚持 (no end date)
+        "date": "限期",
+        "immediate": "立行立改",
+        "standing": "长期坚持",
         # the working-day calendar
         "holiday": "放假",
         "workday": "调休上班",
@@ -58,6 +63,8 @@ HEADERS: dict[str, dict[str, str]] = {
         "state": "状态",
         "level": "预警",
         "deadline": "整改时限",
+        "deadline_kind": "时限类型",
+        "last_progress_at": "最近进展",
         "unit": "责任单位",
         "person": "责任人",
         "task": "任务",
@@ -91,6 +98,25 @@ HEADERS: dict[str, dict[str, str]] = {
         "next_attempt_at": "计划发送",
         "sent_at": "发送时间",
         "last_error": "错误",
+        # the directory (unit, person, campaign list/show) and its change history
+        "code": "代码",
+        "group": "分组",
+        "head": "负责人",
+        "email": "邮箱",
+        "phone": "电话",
+        "people": "人员",
+        "open": "未销号",
+        "active": "状态",
+        "login": "登录名",
+        "unit_code": "单位代码",
+        "leader": "牵头领导",
+        "policy": "预警规则",
+        "items": "责任事项",
+        "problems": "问题数",
+        "tasks": "任务数",
+        "created_at": "创建时间",
+        "old": "原值",
+        "new": "新值",
     },
     "en": {},
 }
@@ -110,6 +136,25 @@ def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
     # A line break inside a cell would break the table's rows apart.
     text = " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
     return LABELS[lang].get(text, text)
+
+
+def _table_cell(row: Mapping[str, Any], column: str, lang: str, zone: ZoneInfo) -> str:
+    if column in ("deadline", "original_deadline"):
+        kind = row.get("deadline_kind") if column == "deadline" or not row.get(column) else None
+        return deadline_text(row.get(column), kind, lang, zone)
+    return cell_text(row.get(column), lang, zone)
+
+
+def deadline_text(value: Any, kind: str | None, lang: str, zone: ZoneInfo) -> str:
+    """A deadline for people: 长期坚持 for a standing item, the date marked 立行立改 for an
+    immediate one (JSON and CSV keep the plain date, or nothing, beside `deadline_kind`)."""
+    text = cell_text(value, lang, zone)
+    if kind == "standing" and not text:
+        return LABELS[lang].get("standing", "standing")
+    if kind == "immediate" and text:
+        marker = LABELS[lang].get("immediate", "immediate")
+        return f"{text}（{marker}）" if lang == "zh" else f"{text} ({marker})"
+    return text
 
 
 def plural(count: int, noun: str) -> str:
@@ -132,7 +177,7 @@ def render_table(
     """`headers` overrides the usual column names where a word means something else here."""
     names = {**HEADERS[lang], **(headers or {})} if lang == "zh" else HEADERS[lang]
     header = [names.get(c, c) for c in columns]
-    body = [[cell_text(row.get(c), lang, zone) for c in columns] for row in rows]
+    body = [[_table_cell(row, c, lang, zone) for c in columns] for row in rows]
     widths = [max(_width(text) for text in column) for column in zip(header, *body, strict=False)]
     for line in [header, *body]:
         padded = [

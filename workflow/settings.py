@@ -36,6 +36,10 @@ class Settings:
     definitions_dir: Path
     templates_dir: Path | None
     lang: str
+    # How the actor is known (workflow.identity): name, os or database; and whether a name was
+    # given with --as / RECTIFY_USER (refused in the os and database modes).
+    identity: str = "name"
+    actor_given: bool = False
     # Every RECTIFY_* value, for the channels and the scheduler: flat and env-style.
     values: Mapping[str, str] = field(repr=False, default_factory=dict)
 
@@ -64,9 +68,15 @@ def load_settings(
         raise InvalidInput(f"language {language!r} is not offered; use zh or en")
     templates = values.get(PREFIX + "TEMPLATES")
     # The audit trail must name someone (精准问责): a blank actor is refused, spaces trimmed.
-    who = (actor if actor is not None else values.get(PREFIX + "USER") or _os_user()).strip()
+    given = actor if actor is not None else values.get(PREFIX + "USER")
+    who = (given if given is not None else _os_user()).strip()
     if not who:
         raise InvalidInput("the actor (--as / RECTIFY_USER) is empty; say who is acting")
+    identity = values.get(PREFIX + "IDENTITY", "name").strip().lower()
+    if identity not in ("name", "os", "database"):
+        raise InvalidInput(
+            "identity {identity!r} is not offered; use name, os or database", identity=identity
+        )
     return Settings(
         db_url=database_url(db or values.get(PREFIX + "DB") or DEFAULT_DB),
         actor=who,
@@ -75,6 +85,8 @@ def load_settings(
         definitions_dir=Path(values.get(PREFIX + "DEFINITIONS", SHIPPED_DEFINITIONS)),
         templates_dir=Path(templates) if templates else None,
         lang=language,
+        identity=identity,
+        actor_given=given is not None,
         values=values,
     )
 

@@ -20,7 +20,16 @@ class HttpReply:
 
 
 class TransportError(Exception):
-    """No HTTP status was obtained: DNS, refused connection, TLS, timeout, ..."""
+    """No HTTP status was obtained: DNS, refused connection, TLS, timeout, ...
+
+    ``sent`` says whether the request may have reached the gateway: urllib wraps every
+    failure to connect or to send the request in URLError, while a failure waiting for the
+    reply (the gateway may have acted on the request) comes through as it is.
+    """
+
+    def __init__(self, reason: str, *, sent: bool) -> None:
+        super().__init__(reason)
+        self.sent = sent
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -60,10 +69,10 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> H
             error.close()
         return HttpReply(error.code, payload)
     except urllib.error.URLError as error:
-        raise TransportError(str(error.reason)) from error
+        raise TransportError(str(error.reason), sent=False) from error
     except (OSError, http.client.HTTPException) as error:
         # Timeouts while reading the reply arrive here, not wrapped in URLError.
-        raise TransportError(str(error) or type(error).__name__) from error
+        raise TransportError(str(error) or type(error).__name__, sent=True) from error
 
 
 def status_retryable(status: int) -> bool:

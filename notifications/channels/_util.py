@@ -28,7 +28,7 @@ def require(settings: Mapping[str, str], *keys: str) -> dict[str, str]:
     """Values of ``keys``; raise naming *every* missing key so one fix is enough."""
     missing = [key for key in keys if not setting(settings, key)]
     if missing:
-        raise ChannelNotConfigured("missing " + ", ".join(missing))
+        raise ChannelNotConfigured("missing {keys}", keys=", ".join(missing))
     return {key: setting(settings, key) for key in keys}
 
 
@@ -41,7 +41,7 @@ def positive_float(settings: Mapping[str, str], key: str, default: float) -> flo
     except ValueError:
         value = -1.0
     if not value > 0 or value == float("inf"):
-        raise ChannelNotConfigured(f"{key} must be a positive number of seconds")
+        raise ChannelNotConfigured("{key} must be a positive number of seconds", key=key)
     return value
 
 
@@ -53,7 +53,7 @@ def http_url(settings: Mapping[str, str], key: str) -> str:
     """A required http(s) URL. The value is never echoed: webhook URLs carry tokens."""
     url = require(settings, key)[key]
     if not url.lower().startswith(("http://", "https://")):
-        raise ChannelNotConfigured(f"{key} must be an http:// or https:// URL")
+        raise ChannelNotConfigured("{key} must be an http:// or https:// URL", key=key)
     return url
 
 
@@ -80,14 +80,25 @@ def delivered(message: Message) -> DeliveryResult:
 
 
 def failed(
-    message: Message, error: str, *, retryable: bool, secrets: Iterable[str] = ()
+    message: Message,
+    error: str,
+    *,
+    retryable: bool,
+    secrets: Iterable[str] = (),
+    attempted: bool = True,
 ) -> DeliveryResult:
     return DeliveryResult(
         message_id=message.id,
         ok=False,
         error=safe_text(error, secrets) or "unknown error",
-        retryable=retryable,
+        retryable=retryable or not attempted,
+        attempted=attempted,
     )
+
+
+def not_attempted(message: Message, error: str, secrets: Iterable[str] = ()) -> DeliveryResult:
+    """The message never left (no connection, login refused, ...): it costs no attempt."""
+    return failed(message, error, retryable=True, secrets=secrets, attempted=False)
 
 
 class AbortBatch(Exception):
@@ -98,10 +109,14 @@ class AbortBatch(Exception):
     retryable without being attempted.
     """
 
-    def __init__(self, error: str, *, current: DeliveryResult | None = None) -> None:
+    def __init__(
+        self, error: str, *, current: DeliveryResult | None = None, attempted: bool = True
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.current = current  # the result for the message that hit the condition
+        # False when the current message cannot have gone out either (connection refused).
+        self.attempted = attempted
 
 
 def send_each(
@@ -117,13 +132,17 @@ def send_each(
             results.append(send_one(message))
         except AbortBatch as abort:
             results.append(
-                abort.current or failed(message, abort.error, retryable=True, secrets=secrets)
+                abort.current
+                or failed(
+                    message,
+                    abort.error,
+                    retryable=True,
+                    secrets=secrets,
+                    attempted=abort.attempted,
+                )
             )
             skipped = f"not attempted: {abort.error}"
-            results.extend(
-                failed(rest, skipped, retryable=True, secrets=secrets)
-                for rest in messages[index + 1 :]
-            )
+            results.extend(not_attempted(rest, skipped, secrets) for rest in messages[index + 1 :])
             break
     return results
 

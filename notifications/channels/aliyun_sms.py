@@ -126,7 +126,9 @@ class AliyunSmsChannel(SmsChannel):
         )
         endpoint = setting(settings, "RECTIFY_ALIYUN_SMS_ENDPOINT", DEFAULT_ENDPOINT)
         if not endpoint.lower().startswith(("http://", "https://")):
-            raise ChannelNotConfigured("RECTIFY_ALIYUN_SMS_ENDPOINT must be an http(s) URL")
+            raise ChannelNotConfigured(
+                "{key} must be an http:// or https:// URL", key="RECTIFY_ALIYUN_SMS_ENDPOINT"
+            )
         return cls(
             access_key_id=values["RECTIFY_ALIYUN_ACCESS_KEY_ID"],
             access_key_secret=values["RECTIFY_ALIYUN_ACCESS_KEY_SECRET"],
@@ -174,7 +176,7 @@ class AliyunSmsChannel(SmsChannel):
         try:
             reply = _http.post(self.endpoint, body.encode("ascii"), headers, self.timeout)
         except _http.TransportError as error:
-            raise AbortBatch(f"Aliyun SMS unreachable: {error}") from error
+            raise AbortBatch(f"Aliyun SMS unreachable: {error}", attempted=error.sent) from error
         return self._result(message, reply)
 
     def _result(self, message: Message, reply: _http.HttpReply) -> DeliveryResult:

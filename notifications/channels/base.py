@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from workflow.errors import RectifyError
+
 
 @dataclass(frozen=True)
 class Message:
@@ -31,14 +33,26 @@ class DeliveryResult:
     # False for permanent failures (SMTP 5xx recipient refused, gateway 4xx, ...):
     # sending the same message again cannot succeed, so the outbox should stop trying.
     retryable: bool = True
+    # False when the message never left: the channel could not connect or log in, or an
+    # earlier message of the batch lost the connection. The outbox then keeps the notice
+    # pending without using one of its attempts, so a channel fault never makes it dead.
+    attempted: bool = True
 
 
-class ChannelNotConfigured(Exception):
-    """Settings are missing or invalid. The text names keys, never secret values."""
+class ChannelNotConfigured(RectifyError):
+    """Settings are missing or invalid. The text names keys, never secret values.
+
+    Raised like every RectifyError, `ChannelNotConfigured("missing {keys}", keys=...)`, so
+    that the reason is shown in the user's language.
+    """
 
 
 class Channel(ABC):
     name: ClassVar[str]
+    # Settings that belong to this channel: when none is set the channel is simply not in
+    # use and its notices wait; when some are set but they are wrong, delivery refuses to
+    # start rather than spend the notices on a channel that cannot work.
+    setting_prefixes: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     @abstractmethod

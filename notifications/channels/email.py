@@ -1,4 +1,10 @@
-"""SMTP delivery: one connection (and one login) per batch, per-recipient results."""
+"""SMTP delivery: one connection (and one login) per batch, per-recipient results.
+
+Only a refusal that concerns one message (its recipient refused with 5xx, its address
+invalid) may end that notice. Whatever concerns the whole channel (no connection, TLS, login
+refused, the sender refused) leaves every message of the batch unattempted: they stay in
+the queue without using an attempt, whatever is wrong with the server or its settings.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
@@ -16,6 +22,7 @@ from pathlib import Path
 from notifications.channels._util import (
     delivered,
     failed,
+    not_attempted,
     positive_float,
     require,
     safe_text,
@@ -36,8 +43,8 @@ DEFAULT_TIMEOUT = 30.0
 class SmtpConfig:
     host: str
     port: int
-    sender: str  # envelope and header From address
-    sender_name: str = ""
+    sender: str  # the bare address: envelope MAIL FROM and the From header's address
+    sender_name: str = ""  # the From header's display name (RFC 2047-encoded when sent)
     security: str = "none"
     user: str = ""
     password: str = field(default="", repr=False)
@@ -49,8 +56,41 @@ class _ConnectionLost(Exception):
     pass
 
 
+class _NotSent(Exception):
+    """Nothing of this message went out and no more can go on this connection (the sender
+    refused, the connection already closed by the server)."""
+
+
+def parse_sender(text: str) -> tuple[str, str]:
+    """(display name, address) of a From setting: `dcs@gov.test` or `督查室 <dcs@gov.test>`.
+
+    The address must be plain ASCII: it is also the envelope sender, and a server without
+    SMTPUTF8 would refuse every message otherwise.
+    """
+    try:
+        header = HeaderRegistry()("From", text)
+        addresses = header.addresses  # type: ignore[attr-defined]
+    except (ValueError, IndexError, HeaderParseError):
+        addresses, header = (), None
+    if header is None or header.defects or len(addresses) != 1:
+        raise _bad_sender(text)
+    address = addresses[0]
+    if not address.username or not address.domain or not address.addr_spec.isascii():
+        raise _bad_sender(text)
+    return str(address.display_name), str(address.addr_spec)
+
+
+def _bad_sender(text: str) -> ChannelNotConfigured:
+    return ChannelNotConfigured(
+        "RECTIFY_SMTP_FROM {value!r} is not one email address; write it as "
+        "office@example.gov.cn or 督查室 <office@example.gov.cn> (an ASCII address)",
+        value=text,
+    )
+
+
 class EmailChannel(Channel):
     name = "email"
+    setting_prefixes = ("RECTIFY_SMTP_",)
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
@@ -72,6 +112,9 @@ class EmailChannel(Channel):
         ca_file = setting(settings, "RECTIFY_SMTP_CA_FILE")
         if ca_file and not Path(ca_file).is_file():
             raise ChannelNotConfigured("RECTIFY_SMTP_CA_FILE does not name a readable file")
+        # A name written in RECTIFY_SMTP_FROM wins; RECTIFY_SMTP_FROM_NAME names a bare address.
+        sender_name, sender = parse_sender(values["RECTIFY_SMTP_FROM"])
+        sender_name = sender_name or setting(settings, "RECTIFY_SMTP_FROM_NAME")
         user = setting(settings, "RECTIFY_SMTP_USER")
         # Not stripped: leading/trailing spaces can be part of a real password.
         password = settings.get("RECTIFY_SMTP_PASSWORD") or ""
@@ -83,8 +126,8 @@ class EmailChannel(Channel):
             SmtpConfig(
                 host=values["RECTIFY_SMTP_HOST"],
                 port=int(port_text),
-                sender=values["RECTIFY_SMTP_FROM"],
-                sender_name=setting(settings, "RECTIFY_SMTP_FROM_NAME"),
+                sender=sender,
+                sender_name=sender_name,
                 security=security,
                 user=user,
                 password=password,
@@ -100,23 +143,31 @@ class EmailChannel(Channel):
             return []  # no point opening a connection
         try:
             smtp = self._connect()
+        except smtplib.SMTPAuthenticationError as error:
+            reason = f"SMTP login refused: {_describe(error)}"
+            return [not_attempted(m, reason, self._secrets()) for m in messages]
         except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-            reason = self._safe(f"SMTP connection failed: {_describe(error)}")
-            return [failed(m, reason, retryable=True) for m in messages]
+            reason = f"SMTP connection failed: {_describe(error)}"
+            return [not_attempted(m, reason, self._secrets()) for m in messages]
         results: list[DeliveryResult] = []
         try:
             for message in messages:
                 try:
                     results.append(self._send_one(smtp, message))
                 except _ConnectionLost as lost:
+                    # This message may or may not have gone out: it uses an attempt.
                     reason = str(lost)
                     results.append(failed(message, reason, retryable=True))
-                    done = len(results)
-                    results.extend(
-                        failed(m, f"not attempted: {reason}", retryable=True)
-                        for m in messages[done:]
-                    )
-                    break
+                except _NotSent as not_sent:
+                    reason = str(not_sent)
+                    results.append(not_attempted(message, reason))
+                else:
+                    continue
+                done = len(results)
+                results.extend(
+                    not_attempted(m, f"not attempted: {reason}") for m in messages[done:]
+                )
+                break
         finally:
             _disconnect(smtp)
         return results
@@ -145,6 +196,8 @@ class EmailChannel(Channel):
         return ssl.create_default_context(cafile=self.config.ca_file or None)
 
     def _send_one(self, smtp: smtplib.SMTP, message: Message) -> DeliveryResult:
+        if smtp.sock is None:  # smtplib closes its end when the server answers 421
+            raise _NotSent("SMTP connection closed by the server")
         try:
             email = self._build(message)
         except (ValueError, IndexError, HeaderParseError) as error:
@@ -155,7 +208,9 @@ class EmailChannel(Channel):
             code, reply = next(iter(error.recipients.values()), (0, b""))
             return self._refused(message, "recipient refused", code, reply)
         except smtplib.SMTPSenderRefused as error:
-            return self._refused(message, "sender refused", error.smtp_code, error.smtp_error)
+            # MAIL FROM refused (sender not allowed, authentication required): the same for
+            # every message, a matter of settings, never of this notice.
+            raise _NotSent(self._safe(f"SMTP sender refused: {_describe(error)}")) from error
         except smtplib.SMTPServerDisconnected as error:
             raise _ConnectionLost(self._safe(f"SMTP connection lost: {error}")) from error
         except smtplib.SMTPResponseException as error:  # includes SMTPDataError
@@ -171,8 +226,10 @@ class EmailChannel(Channel):
         self, message: Message, what: str, code: int, reply: bytes | str
     ) -> DeliveryResult:
         text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply
-        # 5xx is a permanent SMTP reply; 4xx (greylisting, mailbox busy) is transient.
-        permanent = 500 <= code < 600
+        # 5xx is a permanent SMTP reply; 4xx (greylisting, mailbox busy) is transient. An
+        # enhanced status 5.7.x is about policy (relaying denied, authentication needed), as
+        # likely our settings as this recipient: worth trying again rather than given up.
+        permanent = 500 <= code < 600 and not text.lstrip().startswith("5.7.")
         return failed(
             message, f"{what}: {code} {text}", retryable=not permanent, secrets=self._secrets()
         )

@@ -14,6 +14,7 @@ class SmsChannel(Channel):
 
     name: ClassVar[str] = "sms"
     backend: ClassVar[str] = ""
+    setting_prefixes = ("RECTIFY_SMS_", "RECTIFY_ALIYUN_", "RECTIFY_TENCENT_")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> SmsChannel:
@@ -37,8 +38,10 @@ class SmsChannel(Channel):
             if setting(settings, "RECTIFY_SMS_BACKEND") or "RECTIFY_SMS_URL" not in str(reason):
                 raise
             # The operator may not know that http is only the default backend.
-            hint = f"{reason} (or set RECTIFY_SMS_BACKEND to aliyun or tencent)"
-            raise ChannelNotConfigured(hint) from reason
+            raise ChannelNotConfigured(
+                "{reason} (or set RECTIFY_SMS_BACKEND to aliyun or tencent)",
+                reason=reason.message,
+            ) from reason
 
 
 def mainland_e164(phone: str) -> str:

@@ -59,7 +59,7 @@ class HttpSmsChannel(SmsChannel):
         try:
             reply = _http.post(self.url, body.encode("utf-8"), headers, self.timeout)
         except _http.TransportError as error:
-            raise AbortBatch(f"SMS gateway unreachable: {error}") from error
+            raise AbortBatch(f"SMS gateway unreachable: {error}", attempted=error.sent) from error
         if 200 <= reply.status < 300:
             return delivered(message)
         error_text = f"SMS gateway HTTP {reply.status}: {_http.reply_excerpt(reply)}"

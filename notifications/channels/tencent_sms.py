@@ -145,7 +145,9 @@ class TencentSmsChannel(SmsChannel):
         )
         endpoint = setting(settings, "RECTIFY_TENCENT_SMS_ENDPOINT", DEFAULT_ENDPOINT)
         if not endpoint.lower().startswith(("http://", "https://")):
-            raise ChannelNotConfigured("RECTIFY_TENCENT_SMS_ENDPOINT must be an http(s) URL")
+            raise ChannelNotConfigured(
+                "{key} must be an http:// or https:// URL", key="RECTIFY_TENCENT_SMS_ENDPOINT"
+            )
         return cls(
             secret_id=values["RECTIFY_TENCENT_SECRET_ID"],
             secret_key=values["RECTIFY_TENCENT_SECRET_KEY"],
@@ -191,7 +193,7 @@ class TencentSmsChannel(SmsChannel):
         try:
             reply = _http.post(self.endpoint, payload, headers, self.timeout)
         except _http.TransportError as error:
-            raise AbortBatch(f"Tencent SMS unreachable: {error}") from error
+            raise AbortBatch(f"Tencent SMS unreachable: {error}", attempted=error.sent) from error
         return self._result(message, reply)
 
     def _result(self, message: Message, reply: _http.HttpReply) -> DeliveryResult:

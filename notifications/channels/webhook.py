@@ -82,7 +82,7 @@ class _RobotChannel(Channel):
         try:
             reply = _http.post(self._url(), body, headers, self.timeout)
         except _http.TransportError as error:
-            raise AbortBatch(f"{self.label} unreachable: {error}") from error
+            raise AbortBatch(f"{self.label} unreachable: {error}", attempted=error.sent) from error
         try:
             data = json.loads(reply.body)
         except ValueError:
@@ -106,6 +106,7 @@ class _RobotChannel(Channel):
 
 class DingTalkChannel(_RobotChannel):
     name = "dingtalk"
+    setting_prefixes = ("RECTIFY_DINGTALK_",)
     label = "DingTalk"
     # -1 system busy; 130101 more than 20 messages a minute.
     throttle_codes = frozenset({-1, 130101})
@@ -151,6 +152,7 @@ class DingTalkChannel(_RobotChannel):
 
 class WeComChannel(_RobotChannel):
     name = "wecom"
+    setting_prefixes = ("RECTIFY_WECOM_",)
     label = "WeCom"
     # -1 system busy; 45009 API frequency limit (20 messages a minute per robot).
     throttle_codes = frozenset({-1, 45009})

@@ -38,8 +38,12 @@ def test_an_item_names_a_person_of_its_own_unit(rectify: Rectify, tmp_path: Path
 def test_naming_oneself_name_at_unit_does_not_make_one_office_staff(rectify: Rectify) -> None:
     setup_campaign(rectify)
     rectify.ok("fix", "R1", "--note", "完成", actor="韩水")
-    for actor in ("韩水@slj", "韩水@水利局", "韩水@nosuchunit"):
+    for actor in ("韩水@slj", "韩水@水利局"):
         assert f"{actor} may not accept R1" in rectify.fails("accept", "R1", actor=actor)
+    assert rectify.fails("accept", "R1", actor="韩水@nosuchunit") == (
+        "Error: 韩水@nosuchunit is not a registered person; office staff register people with "
+        "`rectify person add`"
+    )
     rectify.ok("accept", "R1", actor="王书记@xw")  # the leader, named with their unit
 
 
@@ -65,13 +69,14 @@ def test_warnings_overtaken_before_sending_are_kept_but_not_sent(
     sent = [r.json()["text"] for r in http_server.requests]
     assert [t for t in sent if "蓝色预警" in t or "黄色预警" in t] == []
     assert len([t for t in sent if "R3 红色预警" in t]) == 1
-    skipped = [n for n in rectify.json("notices", "--status", "dead") if n["channel"] == "sms"]
-    assert sorted(n["last_error"] for n in skipped) == [
-        "skipped: R1's deadline has been extended",
-        "skipped: R2 is fixed",
-        "skipped: R3 has reached red",
-        "skipped: R3 has reached red",
+    skipped = rectify.json("notices", "--status", "skipped")
+    assert sorted((n["channel"], n["last_error"]) for n in skipped) == [
+        ("sms", "R1's deadline has been extended"),
+        ("sms", "R2 is fixed"),
+        ("sms", "R3 has reached red"),
+        ("sms", "R3 has reached red"),
     ]
+    assert rectify.json("notices", "--status", "dead") == []
 
 
 def test_a_key_in_the_sms_gateway_url_never_shows(

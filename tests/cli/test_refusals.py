@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import Rectify
 
-# R1 belongs to 陈干 of 城关镇; 秦书 heads 城关镇; 王书记 leads campaign TP; 李督查 and 魏监 are
-# registered in other units (office staff); 张三 is not registered at all (office staff too).
+# R1 belongs to 陈干 of 城关镇; 秦书 heads 城关镇; 王书记 leads campaign TP; 李督查 is office
+# staff; 魏监 is a person of another unit (扶贫办); 张三 is not registered at all.
 RESPONSIBLE, SAME_UNIT, LEADER, OFFICE, STRANGER = "陈干", "秦书", "王书记", "李督查", "张三"
 KINDS = ("problem", "task", "responsibility")
 
@@ -151,7 +151,7 @@ def test_the_unit_may_not_assign_to_itself(county: Rectify, actor: str) -> None:
     assert county.ok("assign", "T1", "--unit", "cgz", "--person", RESPONSIBLE) == "R1\n"
 
 
-@pytest.mark.parametrize("actor", [LEADER, OFFICE, "魏监", STRANGER])
+@pytest.mark.parametrize("actor", [LEADER, OFFICE])
 def test_leader_and_office_staff_may_accept(county: Rectify, actor: str) -> None:
     item_in(county, "fixed")
     assert county.ok("accept", "R1", actor=actor) == (
@@ -160,7 +160,7 @@ def test_leader_and_office_staff_may_accept(county: Rectify, actor: str) -> None
     assert county.json("history", "R1")[-1]["actor"] == actor
 
 
-@pytest.mark.parametrize("actor", [RESPONSIBLE, SAME_UNIT, STRANGER])
+@pytest.mark.parametrize("actor", [RESPONSIBLE, SAME_UNIT, OFFICE])
 def test_the_unit_or_the_office_may_report_a_fix(county: Rectify, actor: str) -> None:
     item_in(county, "assigned")
     assert county.ok("fix", "R1", "--note", "已鉴定", actor=actor).startswith(

@@ -15,7 +15,9 @@ from tests.support.servers import (
     free_port,
     running_smtp_server,
     self_signed_certificate,
+    smtp_auth_server,
     smtp_server,
+    stopped_smtp_server,
 )
 
 SUBJECT = "【预警】整改任务“河道垃圾清理”即将到期"
@@ -106,11 +108,20 @@ def test_unreachable_server_fails_every_message_retryably() -> None:
 
     results = channel.send_batch(batch("a@example.gov.cn", "b@example.gov.cn"))
 
-    assert [(r.message_id, r.ok, r.retryable) for r in results] == [
-        (1, False, True),
-        (2, False, True),
+    assert [(r.message_id, r.ok, r.retryable, r.attempted) for r in results] == [
+        (1, False, True, False),
+        (2, False, True, False),
     ]
     assert all(r.error and r.error.startswith("SMTP connection failed") for r in results)
+
+
+def test_a_stopped_server_leaves_every_message_unattempted() -> None:
+    server = stopped_smtp_server()
+
+    results = EmailChannel.from_settings(server.settings()).send_batch(batch("a@example.gov.cn"))
+
+    assert [(r.ok, r.attempted) for r in results] == [(False, False)]
+    assert results[0].error is not None and "Connection refused" in results[0].error
 
 
 def test_empty_batch_opens_no_connection(smtp_server: SmtpTestServer) -> None:
@@ -144,8 +155,8 @@ def test_password_never_appears_in_results_or_repr(smtp_server: SmtpTestServer) 
 
     results = channel.send_batch(batch("a@example.gov.cn", "b@example.gov.cn"))
 
-    assert [(r.ok, r.retryable) for r in results] == [(False, True), (False, True)]
-    assert all(r.error and "535" in r.error for r in results)
+    assert [(r.ok, r.retryable, r.attempted) for r in results] == [(False, True, False)] * 2
+    assert all(r.error and r.error.startswith("SMTP login refused: 535") for r in results)
     assert all(password not in repr(r) for r in results)
     assert password not in repr(channel)
     assert password not in repr(channel.config)
@@ -198,3 +209,70 @@ def test_implicit_tls(tmp_path: Path) -> None:
 
         assert [r.ok for r in results] == [True, True]
         assert server.connections == 1
+
+
+def test_a_server_that_refuses_the_password_leaves_the_batch_unattempted(
+    smtp_auth_server: SmtpTestServer,
+) -> None:
+    smtp_auth_server.recorder.credentials = {"notifier": "the-right-one"}
+    settings = smtp_auth_server.settings(
+        RECTIFY_SMTP_USER="notifier", RECTIFY_SMTP_PASSWORD="a-wrong-one"
+    )
+
+    results = EmailChannel.from_settings(settings).send_batch(
+        batch("a@example.gov.cn", "b@example.gov.cn")
+    )
+
+    assert [(r.ok, r.attempted) for r in results] == [(False, False), (False, False)]
+    assert results[0].error == "SMTP login refused: 535 5.7.8 Authentication credentials invalid"
+    assert smtp_auth_server.mails == []
+
+
+def test_no_login_where_one_is_required_refuses_the_sender_not_the_messages(
+    smtp_auth_server: SmtpTestServer,
+) -> None:
+    channel = EmailChannel.from_settings(smtp_auth_server.settings())
+
+    first, second = channel.send_batch(batch("a@example.gov.cn", "b@example.gov.cn"))
+
+    assert (first.ok, first.attempted) == (False, False)
+    assert first.error is not None and first.error.startswith("SMTP sender refused: 530")
+    assert (second.ok, second.attempted) == (False, False)
+    assert second.error == f"not attempted: {first.error}"
+    assert smtp_auth_server.mails == []
+
+
+def test_after_the_server_closes_the_connection_the_rest_is_unattempted(
+    smtp_server: SmtpTestServer,
+) -> None:
+    smtp_server.recorder.close_after = 1
+    channel = EmailChannel.from_settings(smtp_server.settings())
+
+    sent, closing, rest = channel.send_batch(
+        batch("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn")
+    )
+
+    assert sent.ok
+    # The message the server answered 421 was tried: it uses an attempt, and may be retried.
+    assert (closing.ok, closing.retryable, closing.attempted) == (False, True, True)
+    assert closing.error is not None and "421" in closing.error
+    assert (rest.ok, rest.attempted) == (False, False)
+    assert rest.error == "SMTP connection closed by the server"
+    assert [m.rcpt_tos for m in smtp_server.mails] == [["a@example.gov.cn"]]
+
+
+def test_a_chinese_sender_name_is_rfc2047_and_the_envelope_has_the_bare_address(
+    smtp_server: SmtpTestServer,
+) -> None:
+    settings = smtp_server.settings(RECTIFY_SMTP_FROM="督查室 <dcs@gov.test>")
+
+    [result] = EmailChannel.from_settings(settings).send_batch(batch("a@example.gov.cn"))
+
+    assert result.ok
+    received = smtp_server.mails[0]
+    assert received.mail_from == "dcs@gov.test"
+    from_line = next(line for line in received.data.splitlines() if line.startswith(b"From:"))
+    assert b"=?utf-8?" in from_line.lower() and from_line.endswith(b"<dcs@gov.test>")
+    sender = received.message()["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("督查室", "dcs@gov.test")
+    assert received.message()["Message-ID"].endswith("@gov.test>")

@@ -65,10 +65,31 @@ class SmtpRecorder:
         self.credentials: dict[str, str] = {}
         # Reply for a failed login; a test can make it echo the password back.
         self.auth_failure_reply = "535 5.7.8 Authentication credentials invalid"
+        # After this many mails on one connection, answer DATA with 421 (the server is
+        # closing the connection), as relays limiting messages per connection do.
+        self.close_after: int | None = None
+        self._per_connection: dict[object, int] = {}
+        # Refuse MAIL FROM until the client has logged in. Done here rather than with
+        # aiosmtpd's auth_required, which warns (an error in this suite) without TLS.
+        self.auth_required = False
 
     def count_connection(self) -> None:
         with self._lock:
             self.connections += 1
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        if self.auth_required and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self,
@@ -85,6 +106,11 @@ class SmtpRecorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            done = self._per_connection.get(session.peer, 0)
+            if self.close_after is not None and done >= self.close_after:
+                return "421 4.7.0 Too many messages on this connection, closing"
+            self._per_connection[session.peer] = done + 1
         content = envelope.original_content or b""
         auth_data: object = session.auth_data
         login = auth_data.login.decode() if isinstance(auth_data, LoginPassword) else None
@@ -158,13 +184,15 @@ def running_smtp_server(
     *,
     starttls_context: Any = None,
     implicit_tls_context: Any = None,
+    auth_required: bool = False,
 ) -> Iterator[SmtpTestServer]:
     """An aiosmtpd server on a free loopback port.
 
     ``starttls_context`` (an ssl.SSLContext) offers STARTTLS and requires it
     before AUTH; ``implicit_tls_context`` makes it an SMTPS (port 465 style)
     server. Without either, AUTH is offered in plain text so that login can be
-    tested without certificates.
+    tested without certificates. ``auth_required`` refuses MAIL FROM (530) until
+    the client has logged in.
     """
     recorder = SmtpRecorder()
     port = free_port()
@@ -182,6 +210,7 @@ def running_smtp_server(
     if implicit_tls_context is not None:
         kwargs["ssl_context"] = implicit_tls_context
         kwargs["auth_require_tls"] = False
+    recorder.auth_required = auth_required
     controller = _CountingController(recorder, **kwargs)
     controller.start()
     # start() opens one probe connection of its own; tests count only theirs.
@@ -197,6 +226,20 @@ def smtp_server() -> Iterator[SmtpTestServer]:
     """A plain SMTP server on loopback (AUTH offered without TLS)."""
     with running_smtp_server() as server:
         yield server
+
+
+@pytest.fixture
+def smtp_auth_server() -> Iterator[SmtpTestServer]:
+    """A plain SMTP server on loopback that takes mail only after a login."""
+    with running_smtp_server(auth_required=True) as server:
+        yield server
+
+
+def stopped_smtp_server() -> SmtpTestServer:
+    """Settings of a server that has stopped: its port refuses connections."""
+    with running_smtp_server() as server:
+        pass
+    return server
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:

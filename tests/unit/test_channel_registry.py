@@ -58,7 +58,7 @@ def test_nothing_configured_names_the_missing_keys() -> None:
     ready, missing = configured_channels({})
 
     assert ready == {}
-    assert missing == {
+    assert {name: str(why) for name, why in missing.items()} == {
         "email": "missing RECTIFY_SMTP_HOST, RECTIFY_SMTP_FROM",
         "sms": "missing RECTIFY_SMS_URL (or set RECTIFY_SMS_BACKEND to aliyun or tencent)",
         "dingtalk": "missing RECTIFY_DINGTALK_WEBHOOK",
@@ -68,7 +68,7 @@ def test_nothing_configured_names_the_missing_keys() -> None:
 
 def test_blank_values_count_as_missing() -> None:
     _, missing = configured_channels({"RECTIFY_SMTP_HOST": "  ", "RECTIFY_SMTP_FROM": "a@b.cn"})
-    assert missing["email"] == "missing RECTIFY_SMTP_HOST"
+    assert str(missing["email"]) == "missing RECTIFY_SMTP_HOST"
 
 
 def test_sms_backends_are_selected_by_setting() -> None:
@@ -79,12 +79,12 @@ def test_sms_backends_are_selected_by_setting() -> None:
 
 def test_sms_backend_reasons() -> None:
     _, missing = configured_channels({"RECTIFY_SMS_BACKEND": "aliyun"})
-    assert missing["sms"] == (
+    assert str(missing["sms"]) == (
         "missing RECTIFY_ALIYUN_ACCESS_KEY_ID, RECTIFY_ALIYUN_ACCESS_KEY_SECRET, "
         "RECTIFY_ALIYUN_SMS_SIGN_NAME, RECTIFY_ALIYUN_SMS_TEMPLATE_CODE"
     )
     _, missing = configured_channels({"RECTIFY_SMS_BACKEND": "carrier-pigeon"})
-    assert missing["sms"] == "RECTIFY_SMS_BACKEND must be http, aliyun or tencent"
+    assert str(missing["sms"]) == "RECTIFY_SMS_BACKEND must be http, aliyun or tencent"
 
 
 @pytest.mark.parametrize(
@@ -106,9 +106,11 @@ def test_invalid_email_settings(overrides: dict[str, str], reason: str) -> None:
 def test_invalid_url_reason_does_not_echo_the_token() -> None:
     settings = {**FULL, "RECTIFY_DINGTALK_WEBHOOK": "oapi.dingtalk.com/robot/send?access_token=tok"}
     _, missing = configured_channels(settings)
-    assert missing["dingtalk"] == "RECTIFY_DINGTALK_WEBHOOK must be an http:// or https:// URL"
+    assert str(missing["dingtalk"]) == (
+        "RECTIFY_DINGTALK_WEBHOOK must be an http:// or https:// URL"
+    )
     _, missing = configured_channels({**FULL, "RECTIFY_HTTP_TIMEOUT": "soon"})
-    assert missing["sms"] == "RECTIFY_HTTP_TIMEOUT must be a positive number of seconds"
+    assert str(missing["sms"]) == "RECTIFY_HTTP_TIMEOUT must be a positive number of seconds"
     with pytest.raises(ChannelNotConfigured, match="RECTIFY_SMTP_CA_FILE"):
         EmailChannel.from_settings({**FULL, "RECTIFY_SMTP_CA_FILE": "/nonexistent/ca.pem"})
 
@@ -139,3 +141,62 @@ def test_reprs_hide_every_secret() -> None:
         "tc-secret-9",
     ):
         assert secret not in text
+
+
+def test_strict_refuses_channels_set_up_wrongly_and_names_every_problem() -> None:
+    settings = {
+        "RECTIFY_SMTP_FROM": "督查室",  # neither an address nor a host
+        "RECTIFY_DINGTALK_WEBHOOK": "oapi.dingtalk.com/robot/send?access_token=tok-ding-1",
+    }
+    with pytest.raises(ChannelNotConfigured) as raised:
+        configured_channels(settings, strict=True)
+    assert str(raised.value) == (
+        "notice channels are set up wrongly; nothing was sent and every notice stays queued: "
+        "email: missing RECTIFY_SMTP_HOST; "
+        "dingtalk: RECTIFY_DINGTALK_WEBHOOK must be an http:// or https:// URL"
+    )
+    assert "tok-ding-1" not in str(raised.value)
+    assert raised.value.to("zh") == (
+        "通知渠道配置有误，本次未发送任何通知，通知均留在队列中："
+        "email：缺少 RECTIFY_SMTP_HOST；"
+        "dingtalk：RECTIFY_DINGTALK_WEBHOOK 须为 http:// 或 https:// 开头的网址"
+    )
+
+
+def test_strict_leaves_channels_without_settings_waiting() -> None:
+    # A blank value is no setting at all (env files often hold `KEY=`).
+    ready, missing = configured_channels({**FULL, "RECTIFY_WECOM_WEBHOOK": " "}, strict=True)
+    assert set(ready) == {"email", "sms", "dingtalk"}
+    assert str(missing["wecom"]) == "missing RECTIFY_WECOM_WEBHOOK"
+
+
+@pytest.mark.parametrize(
+    ("sender", "name", "address"),
+    [
+        ("rectify@example.gov.cn", "", "rectify@example.gov.cn"),
+        ("督查室 <dcs@gov.test>", "督查室", "dcs@gov.test"),
+        ('"县委督查室" <dcs@gov.test>', "县委督查室", "dcs@gov.test"),
+        ("Office of Inspection <dcs@gov.test>", "Office of Inspection", "dcs@gov.test"),
+    ],
+)
+def test_smtp_from_with_or_without_a_name(sender: str, name: str, address: str) -> None:
+    config = EmailChannel.from_settings({**FULL, "RECTIFY_SMTP_FROM": sender}).config
+    assert (config.sender_name, config.sender) == (name, address)
+
+
+def test_the_name_in_smtp_from_wins_over_smtp_from_name() -> None:
+    named = {**FULL, "RECTIFY_SMTP_FROM": "督查室 <dcs@gov.test>", "RECTIFY_SMTP_FROM_NAME": "X"}
+    bare = {**FULL, "RECTIFY_SMTP_FROM": "dcs@gov.test", "RECTIFY_SMTP_FROM_NAME": "整改办"}
+    assert EmailChannel.from_settings(named).config.sender_name == "督查室"
+    assert EmailChannel.from_settings(bare).config.sender_name == "整改办"
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["督查室", "dcs", "dcs@", "@gov.test", "a@b.cn, c@d.cn", "督查室 dcs@gov.test",
+     "<dcs@gov.test", "督查室 <督查@gov.test>"],
+)  # fmt: skip
+def test_an_smtp_from_that_is_not_one_address_is_refused(sender: str) -> None:
+    with pytest.raises(ChannelNotConfigured) as raised:
+        EmailChannel.from_settings({**FULL, "RECTIFY_SMTP_FROM": sender})
+    assert str(raised.value).startswith(f"RECTIFY_SMTP_FROM {sender!r} is not one email address")

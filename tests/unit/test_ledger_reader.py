@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import openpyxl
 import pytest
 
-from workflow.ledger import Ledger, LedgerFormatError, LedgerRow, RowError, read_ledger
+from workflow.i18n import Msg
+from workflow.ledger import DeadlineContext, Ledger, LedgerFormatError, LedgerRow, RowError
+from workflow.ledger import read_ledger as read_with_context
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 SAMPLE_XLSX = DATA / "sample-ledger.xlsx"
@@ -24,6 +26,14 @@ ENGLISH = ["no", "source", "category", "problem", "task", "unit", "cooperating_u
 FIRST = ["1", "第三方评估", "饮水安全", "供水工程氟超标", "更换水源", "水利局", "卫健委",
          "韩水", "2020-10-15"]  # fmt: skip
 SECOND = ["", "", "", "", "水质抽样监测", "卫健委", "", "鲁检", "2020/10/9"]
+
+
+# A campaign with its bottom line in 2020, the ledger imported on 2020-09-01.
+CONTEXT = DeadlineContext(year=2020, today=datetime.date(2020, 9, 1), immediate_days=7)
+
+
+def read_ledger(path: pathlib.Path) -> Ledger:
+    return read_with_context(path, CONTEXT)
 
 
 def write_csv(
@@ -152,8 +162,8 @@ def test_english_headers_any_case(tmp_path: pathlib.Path) -> None:
     assert ledger.rows[0].cooperating_units == ("卫健委",)
     assert ledger.rows[1].problem == "Late audit"
     assert [str(error) for error in ledger.errors] == [
-        "row 3, Deadline: 'soon' is not a date "
-        "(expected e.g. 2020-09-30, 2020/9/30, 2020.9.30 or 2020年9月30日)"
+        "row 3, Deadline: 'soon' is not a date (expected e.g. 2020年9月30日前, 2020年9月底前, "
+        "9月30日前, 9月底前, 2020年10月, 2020-09-30, 立行立改 or 长期坚持)"
     ]
 
 
@@ -215,7 +225,9 @@ def test_a_clash_outside_the_header_row_is_not_an_error(tmp_path: pathlib.Path) 
 
 def test_two_columns_meaning_the_same_field(tmp_path: pathlib.Path) -> None:
     header = [*HEADER, "牵头单位"]
-    with pytest.raises(LedgerFormatError, match="'责任单位' and '牵头单位' both mean unit"):
+    with pytest.raises(
+        LedgerFormatError, match="'责任单位' and '牵头单位' both mean 责任单位 \\(unit\\); keep one"
+    ):
         read_ledger(write_csv(tmp_path / "dup.csv", [header, FIRST]))
 
 
@@ -245,7 +257,9 @@ def test_continuation_rows_in_csv(tmp_path: pathlib.Path) -> None:
     assert ledger.rows[6 - 2].unit == "扶贫办"  # the task's own columns are never copied
     assert ledger.rows[5].category is None
     assert ledger.errors == [
-        RowError(2, "问题描述", "task row with no problem above it (序号 and 问题描述 are empty)")
+        RowError(
+            2, "问题描述", Msg("task row with no problem above it (序号 and 问题描述 are empty)")
+        )
     ]
 
 
@@ -272,7 +286,7 @@ def test_every_bad_row_is_reported_in_row_order(tmp_path: pathlib.Path) -> None:
         str(ledger.errors[2])
         == "row 5, 整改时限: '2020-13-01' is not a date (month must be in 1..12)"
     )
-    assert "day is out of range" in ledger.errors[0].message
+    assert "day is out of range" in str(ledger.errors[0].message)
     # Bad and empty deadlines are both None; only the bad one is an error.
     assert [row.deadline for row in ledger.rows[2:]] == [None, None, None]
     assert ledger.rows[3].task == "任务丙"
@@ -441,3 +455,105 @@ def test_formulas_without_saved_results_are_refused(tmp_path: pathlib.Path) -> N
     book.save(path)
     with pytest.raises(LedgerFormatError, match=r"cell A3 holds a formula with no saved result"):
         read_ledger(path)
+
+
+# --- real county ledgers: more header names, progress, unused columns, deadline words -----
+
+
+def test_header_names_of_other_counties(tmp_path: pathlib.Path) -> None:
+    header = ["序号", "反馈问题", "问题表现", "整改任务", "牵头单位", "整改责任人", "完成时限"]
+    header[2] = "问题来源"  # 问题表现 alone is tested below; two problem columns would clash
+    row = ["1", "问题甲", "巡视反馈", "任务甲", "水利局", "韩水", "2020年9月底前"]
+    ledger = read_ledger(write_csv(tmp_path / "county.csv", [header, row]))
+    assert ledger.headers == {
+        "no": "序号",
+        "problem": "反馈问题",
+        "source": "问题来源",
+        "task": "整改任务",
+        "unit": "牵头单位",
+        "person": "整改责任人",
+        "deadline": "完成时限",
+    }
+    assert ledger.rows[0].deadline == datetime.date(2020, 9, 30)
+    for name in ("问题表现", "存在的问题", "具体问题"):
+        other = [name, "整改措施", "责任单位", "责任人", "整改时限"]
+        path = write_csv(
+            tmp_path / "other.csv", [other, ["问题", "任务", "水利局", "韩水", "9月30日前"]]
+        )
+        assert read_ledger(path).rows[0].problem == "问题"
+
+
+def test_progress_columns_are_kept_and_unused_columns_listed(tmp_path: pathlib.Path) -> None:
+    header = ["序号", "问题描述", "整改措施", "责任领导", "责任单位", "责任人", "整改时限",
+              "整改进展", "备注", "联系电话"]  # fmt: skip
+    rows = [
+        header,
+        ["1", "问题甲", "任务甲", "王书记", "水利局", "韩水", "立行立改", "已完成排查", "", "1380"],
+        ["", "", "任务乙", "", "卫健委", "鲁检", "长期坚持", "", "", ""],
+    ]
+    ledger = read_ledger(write_csv(tmp_path / "progress.csv", rows))
+    assert ledger.ignored == ("责任领导", "备注", "联系电话")
+    first, second = ledger.rows
+    assert (first.deadline_kind, first.deadline) == ("immediate", datetime.date(2020, 9, 8))
+    assert first.progress == "已完成排查"
+    assert (second.deadline_kind, second.deadline, second.progress) == ("standing", None, None)
+    assert ledger.errors == []
+
+
+def test_several_progress_columns_are_kept_under_their_names(tmp_path: pathlib.Path) -> None:
+    header = ["序号", "问题描述", "整改目标", "整改措施", "责任单位", "责任人", "整改时限",
+              "完成情况"]  # fmt: skip
+    row = ["1", "问题甲", "全部达标", "任务甲", "水利局", "韩水", "2020年10月", "正在推进"]
+    only = read_ledger(write_csv(tmp_path / "two.csv", [header, row])).rows[0]
+    assert only.progress == "整改目标：全部达标\n完成情况：正在推进"
+    assert only.deadline == datetime.date(2020, 10, 31)
+
+
+def test_lead_unit_beside_responsible_units(tmp_path: pathlib.Path) -> None:
+    """牵头单位 leads; 责任单位 beside it (with no 配合单位) are the units sharing the work."""
+    header = ["序号", "问题描述", "整改措施", "牵头单位", "责任单位", "责任人", "整改时限"]
+    row = ["1", "问题甲", "任务甲", "水利局", "卫健委、财政局", "韩水", "2020年10月"]
+    ledger = read_ledger(write_csv(tmp_path / "lead.csv", [header, row]))
+    assert ledger.headers["unit"] == "牵头单位"
+    assert ledger.headers["cooperating_units"] == "责任单位"
+    assert ledger.rows[0].cooperating_units == ("卫健委", "财政局")
+
+
+def test_header_that_cannot_be_matched_names_found_and_missing(tmp_path: pathlib.Path) -> None:
+    rows = [["某县整改台账"], ["序号", "问题", "措施", "单位", "联系人", "时间"], ["1", "a"]]
+    with pytest.raises(LedgerFormatError) as caught:
+        read_ledger(write_csv(tmp_path / "odd.csv", rows))
+    message = caught.value.message
+    assert message.to("en").endswith(
+        "odd.csv: no header row with the required columns in the first 5 rows; "
+        "found: 序号, 问题, 措施, 单位, 联系人, 时间; "
+        "missing: 整改措施 (task), 责任单位 (unit), 责任人 (person), 整改时限 (deadline)"
+    )
+    assert message.to("zh").endswith(
+        "odd.csv：前 5 行中没有含必需列的表头行；找到的列：序号、问题、措施、单位、联系人、时间；"
+        "缺少：整改措施、责任单位、责任人、整改时限"
+    )
+
+
+def test_row_errors_read_in_chinese(tmp_path: pathlib.Path) -> None:
+    rows = [HEADER, [*FIRST[:8], "2020年13月底前"]]
+    ledger = read_ledger(write_csv(tmp_path / "zh.csv", rows))
+    assert [error.msg.to("zh") for error in ledger.errors] == [
+        "第 2 行，整改时限：'2020年13月底前' 不是有效的时限（月份应在 1 到 12 之间）"
+    ]
+
+
+def test_xlsx_month_cells_mean_the_end_of_the_month(tmp_path: pathlib.Path) -> None:
+    """Typed 2020年10月, Excel and WPS store a date cell shown as a month: the 1st of it."""
+    path = write_xlsx(
+        tmp_path / "month.xlsx", [HEADER, [*FIRST[:8], datetime.datetime(2020, 10, 1)]]
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet["I2"].number_format = 'yyyy"年"m"月"'
+    book.save(path)
+    assert read_ledger(path).rows[0].deadline == datetime.date(2020, 10, 31)
+    sheet["I2"].number_format = "yyyy-mm-dd"
+    book.save(path)
+    assert read_ledger(path).rows[0].deadline == datetime.date(2020, 10, 1)

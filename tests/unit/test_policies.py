@@ -159,7 +159,7 @@ def test_working_day_count_and_description() -> None:
             "day_count: calendar",
             "day_count: calendar\nescalation: fast",
             "p.yaml: escalation: unknown key (expected one of description, day_count, levels, "
-            "sms_quiet_hours, delivery)",
+            "sms_quiet_hours, delivery, immediate_days, progress_every_days)",
         ),
         (
             "  red:",
@@ -303,7 +303,7 @@ def test_levels_must_not_be_empty() -> None:
 def test_empty_file() -> None:
     assert errors_for("# nothing yet\n") == [
         "p.yaml: expected a mapping with keys description, day_count, levels, sms_quiet_hours, "
-        "delivery, got nothing"
+        "delivery, immediate_days, progress_every_days, got nothing"
     ]
 
 
@@ -315,7 +315,7 @@ def test_several_errors_in_one_file_are_reported_together() -> None:
         f"{source}: {message}"
         for message in [
             "colour: unknown key (expected one of description, day_count, levels, "
-            "sms_quiet_hours, delivery)",
+            "sms_quiet_hours, delivery, immediate_days, progress_every_days)",
             "day_count: 'weekdays' is not one of calendar, working",
             "levels.blue.recipients[1]: 'boss' is not one of person, unit, leader",
             "levels.yellow.channels[1]: 'fax' is not one of email, sms, dingtalk, wecom",
@@ -352,7 +352,7 @@ def test_every_bad_file_in_a_folder_is_reported_at_once() -> None:
     )
     assert errors[-2] == (
         f"{BAD_DIR / 'not-a-mapping.yaml'}: expected a mapping with keys description, day_count, "
-        "levels, sms_quiet_hours, delivery, got a list"
+        "levels, sms_quiet_hours, delivery, immediate_days, progress_every_days, got a list"
     )
     assert errors[-1] == f"{BAD_DIR / 'wrong-extension.yml'}: policy files must end in .yaml"
     assert len(errors) == 4 + 11
@@ -375,3 +375,36 @@ def test_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "gbk.yaml").write_bytes("说明: 测试".encode("gbk"))
     with pytest.raises(PolicyError, match=r"gbk\.yaml: cannot be read"):
         load_policies(tmp_path)
+
+
+# --- 立行立改 and 长期坚持 -----------------------------------------------------------------------
+
+
+def test_immediate_days_default_to_7_and_progress_reports_to_none() -> None:
+    policy = parse_policy(VALID, "p.yaml", "p")
+    assert (policy.immediate_days, policy.progress_every_days) == (7, None)
+    given = parse_policy(VALID + "immediate_days: 3\nprogress_every_days: 30\n", "p.yaml", "p")
+    assert (given.immediate_days, given.progress_every_days) == (3, 30)
+    empty = parse_policy(VALID + "progress_every_days:\n", "p.yaml", "p")
+    assert empty.progress_every_days is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("immediate_days: 0", "p.yaml: immediate_days: must be at least 1, got 0"),
+        ("immediate_days: seven", "p.yaml: immediate_days: expected a whole number, got 'seven'"),
+        ("progress_every_days: -30", "p.yaml: progress_every_days: must be at least 1, got -30"),
+        (
+            "progress_every_days: 1.5",
+            "p.yaml: progress_every_days: expected a whole number, got 1.5",
+        ),
+    ],
+)
+def test_bad_immediate_and_progress_days_name_the_key(line: str, expected: str) -> None:
+    assert errors_for(VALID + line + "\n") == [expected]
+
+
+def test_the_working_days_example_asks_for_monthly_progress_reports() -> None:
+    policy = load_policies()["working-days"]
+    assert (policy.immediate_days, policy.progress_every_days) == (7, 30)

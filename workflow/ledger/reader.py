@@ -15,27 +15,24 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from workflow.ledger.dates import parse_deadline
+from workflow.i18n import Msg
+from workflow.ledger.dates import DeadlineContext, DeadlineError, parse_ledger_deadline
+from workflow.ledger.headers import ALIASES, HEADER_SEARCH_ROWS, REQUIRED, Header, find_header
+from workflow.ledger.messages import LedgerFormatError, RowError
 
-__all__ = ["Ledger", "LedgerFormatError", "LedgerRow", "RowError", "read_ledger"]
+__all__ = [
+    "ALIASES",
+    "HEADER_SEARCH_ROWS",
+    "REQUIRED",
+    "Ledger",
+    "LedgerFormatError",
+    "LedgerRow",
+    "RowError",
+    "read_ledger",
+]
 
-REQUIRED = ("problem", "task", "unit", "person", "deadline")
-# Keys are header texts after _header_key(); the first Chinese name of each field is
-# the one offices use most and is what error messages suggest.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "no": ("序号", "编号", "no", "no.", "number"),
-    "source": ("问题来源", "来源", "source"),
-    "category": ("问题类别", "问题类型", "问题分类", "类别", "category"),
-    "problem": ("问题描述", "存在问题", "问题内容", "问题", "problem"),
-    "task": ("整改措施", "整改任务", "整改举措", "task"),
-    "unit": ("责任单位", "牵头单位", "主责单位", "unit"),
-    "cooperating_units": ("配合单位", "协办单位", "协同单位", "cooperatingunits"),
-    "person": ("责任人", "具体责任人", "person"),
-    "deadline": ("整改时限", "完成时限", "整改期限", "完成时间", "deadline"),
-}
-_FIELD_BY_KEY = {key: field for field, keys in ALIASES.items() for key in keys}
-HEADER_SEARCH_ROWS = 5
 _SUPPORTED = (".xlsx", ".xlsm", ".csv")
 _COOPERATING_SEPARATORS = re.compile(r"[、,，；;]")
 _INTEGRAL_DECIMAL = re.compile(r"^(\d+)\.0+$")  # '1.0' typed or exported for 1
@@ -52,17 +49,9 @@ class LedgerRow:
     unit: str | None
     cooperating_units: tuple[str, ...]
     person: str | None
-    deadline: datetime.date | None
-
-
-@dataclasses.dataclass(frozen=True)
-class RowError:
-    row_number: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row_number}, {self.field}: {self.message}"
+    deadline: datetime.date | None  # None: empty, unreadable or standing
+    deadline_kind: str = "date"  # date | immediate | standing (长期坚持)
+    progress: str | None = None  # 整改进展 / 完成情况 / 整改目标, kept on the items as text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,48 +59,61 @@ class Ledger:
     rows: list[LedgerRow]
     errors: list[RowError]
     headers: dict[str, str]
-
-
-class LedgerFormatError(ValueError):
-    """The file as a whole cannot be read as a ledger."""
+    ignored: tuple[str, ...] = ()  # header texts of columns the importer does not use
 
 
 # A sheet row as (row number shown by the spreadsheet, raw cells, cells with merges filled).
 _SheetRow = tuple[int, Sequence[object], Sequence[object]]
 
 
-def read_ledger(path: pathlib.Path) -> Ledger:
-    """Read every data row of the ledger at *path*; per-row problems go to Ledger.errors."""
+def read_ledger(path: pathlib.Path, context: DeadlineContext) -> Ledger:
+    """Read every data row of the ledger at *path*; per-row problems go to Ledger.errors.
+
+    `context` gives deadlines without a year their year and 立行立改 its date."""
     suffix = path.suffix.lower()
     if suffix not in _SUPPORTED:
-        kind = f"file type {suffix}" if suffix else "file without extension"
-        raise LedgerFormatError(f"{path}: unsupported {kind}; save it as .xlsx, .xlsm or .csv")
+        raise LedgerFormatError(
+            Msg(
+                "{file}: unsupported file type {suffix}; save it as .xlsx, .xlsm or .csv",
+                file=str(path),
+                suffix=suffix or "''",
+            )
+        )
     sheet = _load_csv(path) if suffix == ".csv" else _load_workbook(path)
-    header_at, columns, headers = _find_header(path, sheet)
+    header = find_header(str(path), [filled for _, _, filled in sheet])
+    used = [*header.columns.values(), *(column for column, _ in header.progress)]
     rows: list[LedgerRow] = []
     errors: list[RowError] = []
-    for number, raw, filled in sheet[header_at + 1 :]:
+    for number, raw, filled in sheet[header.index + 1 :]:
         # Blank means blank in the ledger's own columns: a stray note in an extra column or a
         # merge running past the last task does not make a task.
-        if all(_text(_cell(raw, col)) is None for col in columns.values()):
+        if all(_text(_cell(raw, col)) is None for col in used):
             continue
-        row = _build_row(number, filled, columns, headers, errors)
+        row = _build_row(number, filled, header, context, errors)
         if row.no is None and row.problem is None:
-            row = _continue_problem(row, rows[-1] if rows else None, headers, errors)
+            row = _continue_problem(row, rows[-1] if rows else None, header.headers, errors)
         rows.append(row)
-    return Ledger(rows=rows, errors=errors, headers=headers)
+    return Ledger(rows=rows, errors=errors, headers=header.headers, ignored=header.ignored)
 
 
 def _load_csv(path: pathlib.Path) -> list[_SheetRow]:
     try:
         records = list(csv.reader(io.StringIO(_decode(path.read_bytes()), newline="")))
     except OSError as exc:
-        raise LedgerFormatError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise LedgerFormatError(
+            Msg("{file}: cannot be read ({reason})", file=str(path), reason=exc.strerror or exc)
+        ) from None
     except UnicodeDecodeError:
-        message = "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8"
-        raise LedgerFormatError(f"{path}: {message}") from None
+        raise LedgerFormatError(
+            Msg(
+                "{file}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+                file=str(path),
+            )
+        ) from None
     except csv.Error as exc:
-        raise LedgerFormatError(f"{path}: not a readable CSV file ({exc})") from None
+        raise LedgerFormatError(
+            Msg("{file}: not a readable CSV file ({reason})", file=str(path), reason=str(exc))
+        ) from None
     # Spreadsheets show one row per CSV record even when a quoted cell spans lines.
     return [(number, record, record) for number, record in enumerate(records, start=1)]
 
@@ -139,12 +141,18 @@ def _load_workbook(path: pathlib.Path) -> list[_SheetRow]:
         # openpyxl surfaces corrupt files as zipfile, KeyError, XML parse and other errors;
         # all mean the same to the user.
         reason = getattr(exc, "strerror", None) or exc
-        raise LedgerFormatError(f"{path}: cannot be read as an Excel workbook ({reason})") from None
+        raise LedgerFormatError(
+            Msg(
+                "{file}: cannot be read as an Excel workbook ({reason})",
+                file=str(path),
+                reason=str(reason),
+            )
+        ) from None
     try:
         if not book.worksheets:
-            raise LedgerFormatError(f"{path}: the workbook has no worksheet")
+            raise LedgerFormatError(Msg("{file}: the workbook has no worksheet", file=str(path)))
         sheet = book.worksheets[0]
-        raw = [list(values) for values in sheet.iter_rows(values_only=True)]
+        raw = [[_cell_value(cell) for cell in cells] for cells in sheet.iter_rows()]
         filled = [list(values) for values in raw]
         for merged in sheet.merged_cells.ranges:
             if merged.min_row > len(raw):  # a merge of empty cells below the data
@@ -158,6 +166,17 @@ def _load_workbook(path: pathlib.Path) -> list[_SheetRow]:
         book.close()
     _refuse_unsaved_formulas(path, raw)
     return [(index, raw[index - 1], filled[index - 1]) for index in range(1, len(raw) + 1)]
+
+
+def _cell_value(cell: Any) -> object:
+    """A cell's value; a date cell shown as a month only ('2020年10月', what Excel and WPS make
+    of that typed text) stays a month, which a ledger deadline reads as the month's end."""
+    value = cell.value
+    if isinstance(value, datetime.datetime) and cell.is_date:
+        shown = re.sub(r'"[^"]*"|\\.|\[[^]]*\]', "", str(cell.number_format).lower())
+        if "y" in shown and "m" in shown and not re.search(r"[dhs]", shown):
+            return f"{value.year}年{value.month}月"
+    return value
 
 
 def _refuse_unsaved_formulas(path: pathlib.Path, raw: list[list[object]]) -> None:
@@ -184,61 +203,38 @@ def _refuse_unsaved_formulas(path: pathlib.Path, raw: list[list[object]]) -> Non
                 if is_formula and _cell(row_values, cell.column - 1) is None:
                     where = f"{get_column_letter(cell.column)}{cell.row}"
                     raise LedgerFormatError(
-                        f"{path}: cell {where} holds a formula with no saved result; open the "
-                        "file in Excel or WPS and save it, or paste the values"
+                        Msg(
+                            "{file}: cell {cell} holds a formula with no saved result; open the "
+                            "file in Excel or WPS and save it, or paste the values",
+                            file=str(path),
+                            cell=where,
+                        )
                     )
     finally:
         book.close()
 
 
-def _find_header(
-    path: pathlib.Path, sheet: list[_SheetRow]
-) -> tuple[int, dict[str, int], dict[str, str]]:
-    """Return (index in sheet, field -> column, field -> header text) of the header row."""
-    best: dict[str, int] = {}
-    for index, (_, _, cells) in enumerate(sheet[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        clash = ""
-        for column, cell in enumerate(cells):
-            text = _text(cell)
-            field = _FIELD_BY_KEY.get(_header_key(text)) if text is not None else None
-            if text is None or field is None:
-                continue
-            if field in columns:
-                clash = clash or f"{headers[field]!r} and {_header_text(text)!r} both mean {field}"
-            else:
-                columns[field], headers[field] = column, _header_text(text)
-        if all(field in columns for field in REQUIRED):
-            if clash:  # guessing which of the two columns is meant would mis-assign tasks
-                raise LedgerFormatError(f"{path}: columns {clash}; keep one")
-            return index, columns, headers
-        if len(columns) > len(best):
-            best = columns
-    missing = ", ".join(f"{ALIASES[f][0]} ({f})" for f in REQUIRED if f not in best)
-    raise LedgerFormatError(
-        f"{path}: no header row with the required columns in the first "
-        f"{HEADER_SEARCH_ROWS} rows; missing: {missing}"
-    )
-
-
 def _build_row(
     number: int,
     cells: Sequence[object],
-    columns: dict[str, int],
-    headers: dict[str, str],
+    header: Header,
+    context: DeadlineContext,
     errors: list[RowError],
 ) -> LedgerRow:
+    columns = header.columns
+
     def text(field: str) -> str | None:
         return _text(_cell(cells, columns[field])) if field in columns else None
 
     deadline: datetime.date | None = None
+    kind = "date"
     raw_deadline = _cell(cells, columns["deadline"])
     if _text(raw_deadline) is not None:
         try:
-            deadline = parse_deadline(raw_deadline)
-        except ValueError as exc:
-            errors.append(RowError(number, headers["deadline"], str(exc)))
+            parsed = parse_ledger_deadline(raw_deadline, context)
+            deadline, kind = parsed.date, parsed.kind
+        except DeadlineError as exc:
+            errors.append(RowError(number, header.headers["deadline"], exc.message))
     no = text("no")
     return LedgerRow(
         row_number=number,
@@ -251,7 +247,18 @@ def _build_row(
         cooperating_units=_split_units(text("cooperating_units")),
         person=text("person"),
         deadline=deadline,
+        deadline_kind=kind,
+        progress=_progress(cells, header.progress),
     )
+
+
+def _progress(cells: Sequence[object], progress: tuple[tuple[int, str], ...]) -> str | None:
+    """The progress column's text; with several (整改目标 and 整改进展), each under its name."""
+    texts = [(name, _text(_cell(cells, column))) for column, name in progress]
+    given = [(name, value) for name, value in texts if value is not None]
+    if len(progress) == 1:
+        return given[0][1] if given else None
+    return "\n".join(f"{name}：{value}" for name, value in given) or None
 
 
 def _continue_problem(
@@ -259,7 +266,7 @@ def _continue_problem(
 ) -> LedgerRow:
     """A row without 序号 and 问题描述 is another task of the problem above it."""
     if previous is None or previous.problem is None:
-        message = "task row with no problem above it (序号 and 问题描述 are empty)"
+        message = Msg("task row with no problem above it (序号 and 问题描述 are empty)")
         errors.append(RowError(row.row_number, headers["problem"], message))
         return row
     return dataclasses.replace(
@@ -291,16 +298,3 @@ def _split_units(text: str | None) -> tuple[str, ...]:
         return ()
     parts = (part.strip() for part in _COOPERATING_SEPARATORS.split(text))
     return tuple(dict.fromkeys(part for part in parts if part))
-
-
-def _header_key(text: str) -> str:
-    """Matching key for a header cell: case, spaces, markers and trailing notes ignored."""
-    key = re.sub(r"[\s_\-*]", "", unicodedata.normalize("NFKC", text).lower())
-    # '整改时限(年月日)' and '责任人：' are the same column as '整改时限' and '责任人'.
-    return re.sub(r"\([^()]*\)$", "", key).rstrip(":")
-
-
-def _header_text(text: str) -> str:
-    """Header as shown in messages: line breaks inside CJK headers ('整改\\n时限') dropped."""
-    collapsed = " ".join(text.split())
-    return re.sub(r"(?<=[^\x00-\x7f]) | (?=[^\x00-\x7f])", "", collapsed)

@@ -30,6 +30,8 @@ from workflow.calendar import (
 )
 from workflow.db.schema import calendar_days
 from workflow.errors import InvalidInput, NotFound
+from workflow.i18n import Msg
+from workflow.identity import require_office
 
 PACKAGE = "chinese-calendar"
 MANUAL = "manual"
@@ -73,6 +75,7 @@ def seed(app: App, years: Iterable[int] | None = None) -> int:
             "import the published schedule with `rectify calendar import FILE`"
         )
     with app.ready_db().write() as conn:
+        require_office(app.actor(), Msg("edit the working-day calendar"))
         return _insert_missing(conn, chinese_calendar_entries(wanted))
 
 
@@ -94,6 +97,7 @@ def set_day(app: App, day: date, kind: str, name: str | None) -> None:
     """Declare `day` a holiday (休) or a working day (班), replacing whatever was stored."""
     entry = CalendarEntry(_check_day(day), _kind(kind), _name(name))
     with app.ready_db().write() as conn:
+        require_office(app.actor(), Msg("edit the working-day calendar"))
         _upsert(conn, [entry], MANUAL)
 
 
@@ -101,6 +105,7 @@ def unset_day(app: App, day: date) -> None:
     """Remove the stored entry for `day`, so it follows Monday-Friday again."""
     day = _check_day(day)
     with app.ready_db().write() as conn:
+        require_office(app.actor(), Msg("edit the working-day calendar"))
         removed = conn.execute(delete(calendar_days).where(calendar_days.c.day == day)).rowcount
     if not removed:
         raise NotFound(f"no calendar entry for {day.isoformat()}; it already follows Monday-Friday")
@@ -135,6 +140,7 @@ def import_file(app: App, path: Path) -> int:
     if not entries:
         raise InvalidInput(f"{source}: lists no days; expected CSV lines date,kind,name")
     with app.ready_db().write() as conn:
+        require_office(app.actor(), Msg("edit the working-day calendar"))
         _upsert(conn, entries, FILE)
     return len(entries)
 

@@ -69,7 +69,8 @@ def _run(app: App, out: IO[str]) -> None:
     for code, name, group, members in UNITS:
         directory.add_unit(office, code, name, group=group, email=f"{code}@example.gov.cn")
         for person, head in members:
-            directory.add_person(office, person, code, head=head, phone="13800000000")
+            role = {OFFICE: "office", LEADER: "leader"}.get(person, "unit")
+            directory.add_person(office, person, code, head=head, phone="13800000000", role=role)
     directory.add_campaign(
         office,
         CAMPAIGN,
@@ -103,6 +104,7 @@ def _run(app: App, out: IO[str]) -> None:
         ((2020, 9, 8, 10), "蒋财", "fix", "R13", "7个滞后项目已全部拨付到位，督办通报已印发"),
         ((2020, 9, 9, 15), "沈审", "fix", "R14", "已对拨付进度开展专项审计"),
         ((2020, 9, 10, 9), "蒋财", "accept", "R13", "自行验收"),  # refused: no self-acceptance
+        ((2020, 9, 10, 11), "魏监", "fix", "R15", "代为报结"),  # refused: another unit's item
         ((2020, 9, 15, 9), OFFICE, "accept", "R13", "抽查拨付凭证，验收通过"),
         ((2020, 9, 15, 9), OFFICE, "reject", "R14", "审计报告未附问题清单，退回补充"),
         ((2020, 9, 18, 9), SCHEDULER, "sweep", "", None),
@@ -120,7 +122,9 @@ def _run(app: App, out: IO[str]) -> None:
         ((2020, 10, 10, 9), SCHEDULER, "sweep", "", None),
     ]
     for (year, month, day, hour), actor, action, ref, note in steps:
-        actor_app = app.acting(actor=actor, now=_at(year, month, day, hour))
+        # The scheduler runs under the office's account.
+        who = OFFICE if actor == SCHEDULER else actor
+        actor_app = app.acting(actor=who, now=_at(year, month, day, hour))
         line = f"{year}-{month:02d}-{day:02d}  {actor} {action} {ref}".rstrip() + ": "
         try:
             out.write(line + _act(actor_app, action, ref, note) + "\n")

@@ -19,10 +19,11 @@ from workflow.app import App
 from workflow.db.schema import extensions, items
 from workflow.errors import InvalidInput, NotFound, TransitionRefused
 from workflow.escalation import local_today
+from workflow.identity import relation
 from workflow.output import format_date
 from workflow.refs import normalise
 from workflow.services import notices
-from workflow.services.lifecycle import locked_item, role_of
+from workflow.services.lifecycle import locked_item
 from workflow.services.sweep import OPEN_STATES, sweep_in
 
 DECIDERS = ("office", "leader")
@@ -33,12 +34,25 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
     ref = _item_ref(ref)
     if not reason or not reason.strip():
         raise InvalidInput(f"an extension of {ref} needs a reason")
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     today = local_today(now, app.settings.zone)
     with app.ready_db().write() as conn:
+        actor = app.actor().name
         item = locked_item(conn, ref)
+        if relation(app.actor(), item.person_id, item.unit_id, item.leader_id) == "other":
+            raise TransitionRefused(
+                "{actor} may not ask for an extension of {ref}: it is another unit's item",
+                actor=actor,
+                ref=ref,
+            )
         if item.state not in OPEN_STATES:
             raise TransitionRefused(f"{ref} is {item.state}; only an open item can be extended")
+        if item.deadline is None:
+            raise TransitionRefused(
+                "{ref} is a standing item (长期坚持) with no deadline to extend; report its "
+                "progress with `rectify progress`",
+                ref=ref,
+            )
         if today > item.deadline:
             raise TransitionRefused(
                 f"{ref}'s deadline {item.deadline.isoformat()} has passed; an extension must "
@@ -76,13 +90,14 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
 
 def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dict[str, Any]:
     ref = _item_ref(ref)
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     with app.ready_db().write() as conn:
+        actor = app.actor().name
         item = locked_item(conn, ref)
         pending = _pending(conn, item.id)
         if pending is None:
             raise NotFound(f"{ref} has no extension request waiting for a decision")
-        role = role_of(conn, actor, item.person_id, item.unit_id, item.leader_id)
+        role = relation(app.actor(), item.person_id, item.unit_id, item.leader_id)
         if role not in DECIDERS:
             raise TransitionRefused(
                 f"{actor} may not decide on {ref}'s extension: only the office or the campaign "

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, or_, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflow import audit
@@ -23,12 +23,11 @@ from workflow.db.schema import (
     evidence,
     evidence_blobs,
     items,
-    people,
     problems,
     tasks,
-    units,
 )
 from workflow.errors import InvalidInput, NotFound
+from workflow.identity import relation
 from workflow.machines import Attempt, Machines
 from workflow.refs import normalise
 from workflow.rollup import rollup_state
@@ -83,11 +82,12 @@ def fire(
         )
     if trigger not in ITEM_TRIGGERS:
         raise InvalidInput(f"{trigger} is not one of {', '.join(ITEM_TRIGGERS)}")
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     note = note.strip() if note and note.strip() else None
     with app.ready_db().write() as conn:
+        actor = app.actor().name
         item = locked_item(conn, ref)
-        role = role_of(conn, actor, item.person_id, item.unit_id, item.leader_id)
+        role = relation(app.actor(), item.person_id, item.unit_id, item.leader_id)
         attempt = Attempt("responsibility", ref, trigger, actor, role, note)
         new_state = app.machines.fire("responsibility", item.state, attempt)
         set_item_state(conn, item.id, item.state, new_state, now)
@@ -227,34 +227,6 @@ def locked_item(conn: Connection, ref: str) -> Any:
     if row is None:
         raise NotFound(f"no responsibility item {ref}")
     return row
-
-
-def role_of(
-    conn: Connection, actor: str, person_id: int, unit_id: int, leader_id: int | None
-) -> str:
-    """How the actor relates to an item; anyone not registered as related is office staff.
-
-    An actor written NAME@UNIT (as people are named where two units have the same name) is
-    NAME in that unit; every person called NAME counts when the unit part names no unit, so
-    the suffix can never turn the responsible person into office staff.
-    """
-    name, _, unit_text = actor.partition("@")
-    query = select(people.c.id, people.c.unit_id).where(people.c.name == name.strip())
-    matches = conn.execute(query).all()
-    if unit_text.strip():
-        in_unit = conn.execute(
-            query.join(units, units.c.id == people.c.unit_id).where(
-                or_(units.c.code == unit_text.strip(), units.c.name == unit_text.strip())
-            )
-        ).all()
-        matches = in_unit or matches
-    if any(m.id == person_id for m in matches):
-        return "responsible"
-    if any(m.unit_id == unit_id for m in matches):
-        return "unit"
-    if any(m.id == leader_id for m in matches):
-        return "leader"
-    return "office"
 
 
 def _insert_ignore(conn: Connection) -> Any:

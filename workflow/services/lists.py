@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
@@ -10,11 +10,14 @@ from workflow import audit
 from workflow.app import App
 from workflow.db.schema import campaigns, items, problems, tasks
 from workflow.errors import InvalidInput, NotFound
+from workflow.escalation import local_today
+from workflow.i18n import Msg
+from workflow.identity import relation, require_office
 from workflow.machines import Attempt
 from workflow.refs import allocate, normalise
 from workflow.services import notices
 from workflow.services.directory import find_campaign, find_person, find_unit, required
-from workflow.services.lifecycle import follow_children, role_of, roll_up
+from workflow.services.lifecycle import follow_children, roll_up
 
 
 def add_problem(
@@ -26,9 +29,10 @@ def add_problem(
     category: str | None = None,
 ) -> str:
     title = required(title, "problem title")
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     version = app.machine_specs["problem"].version
     with app.ready_db().write() as conn:
+        actor = _planner(app, Msg("add problems"))
         campaign_id = find_campaign(conn, campaign).id
         (ref,) = allocate(conn, "problem", 1)
         conn.execute(
@@ -51,20 +55,32 @@ def add_problem(
     return ref
 
 
-def add_task(app: App, problem: str, title: str, *, deadline: date) -> str:
+def add_task(
+    app: App,
+    problem: str,
+    title: str,
+    *,
+    deadline: date | None = None,
+    deadline_kind: str = "date",
+) -> str:
+    """`deadline_kind` immediate (立行立改: today plus the policy's immediate_days) or standing
+    (长期坚持: no deadline) takes no `deadline`."""
     title = required(title, "task title")
     problem_ref = _ref_of_kind(problem, "problem")
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     version = app.machine_specs["task"].version
     with app.ready_db().write() as conn:
+        actor = _planner(app, Msg("add tasks"))
         row = conn.execute(
-            select(problems.c.id, campaigns.c.code, campaigns.c.deadline)
+            select(problems.c.id, campaigns.c.code, campaigns.c.deadline, campaigns.c.policy)
             .join(campaigns, campaigns.c.id == problems.c.campaign_id)
             .where(problems.c.ref == problem_ref)
         ).first()
         if row is None:
             raise NotFound(f"no problem {problem_ref}")
-        check_bottom_line(deadline, row.code, row.deadline)
+        deadline = due_date(app, deadline_kind, deadline, row.policy)
+        if deadline is not None:
+            check_bottom_line(deadline, row.code, row.deadline)
         (ref,) = allocate(conn, "task", 1)
         conn.execute(
             insert(tasks).values(
@@ -72,6 +88,7 @@ def add_task(app: App, problem: str, title: str, *, deadline: date) -> str:
                 problem_id=row.id,
                 title=title,
                 deadline=deadline,
+                deadline_kind=deadline_kind,
                 state="issued",
                 definition_version=version,
                 created_at=now,
@@ -94,19 +111,23 @@ def assign(
     unit: str,
     person: str,
     deadline: date | None = None,
+    deadline_kind: str | None = None,
     role: str = "lead",
 ) -> str:
-    """交办: a new responsibility item for a unit and a person, assigned at once."""
+    """交办: a new responsibility item for a unit and a person, assigned at once. Without a
+    deadline or its kind the item takes its task's (a standing task makes standing items)."""
     task_ref = _ref_of_kind(task, "task")
     if role not in ("lead", "cooperate"):
         raise InvalidInput(f"role {role!r} must be lead or cooperate")
-    now, actor = app.now(), app.settings.actor
+    now = app.now()
     version = app.machine_specs["responsibility"].version
     with app.ready_db().write() as conn:
+        actor = app.actor().name
         row = conn.execute(
             select(
                 tasks.c.id,
                 tasks.c.deadline,
+                tasks.c.deadline_kind,
                 campaigns.c.code,
                 campaigns.c.deadline.label("bottom_line"),
                 campaigns.c.leader_id,
@@ -118,10 +139,16 @@ def assign(
         ).first()
         if row is None:
             raise NotFound(f"no task {task_ref}")
-        due = deadline or row.deadline
-        check_bottom_line(due, row.code, row.bottom_line)
-        unit_id = find_unit(conn, unit)
-        person_row = find_person(conn, person, prefer_unit_id=unit_id)
+        if deadline is None and deadline_kind is None:
+            kind, due = row.deadline_kind, row.deadline
+        else:
+            kind = deadline_kind or "date"
+            due = due_date(app, kind, deadline, row.policy)
+        if due is not None:
+            check_bottom_line(due, row.code, row.bottom_line)
+        # Retired units and people (撤销, 离岗) take no new items.
+        unit_id = find_unit(conn, unit, active_only=True)
+        person_row = find_person(conn, person, prefer_unit_id=unit_id, active_only=True)
         if person_row.unit_id != unit_id:  # 到人、到单位: the person answers for their own unit
             raise InvalidInput(f"{person_row.name} is not a person of unit {unit}")
         (ref,) = allocate(conn, "responsibility", 1)
@@ -130,7 +157,7 @@ def assign(
             ref,
             "assign",
             actor,
-            role_of(conn, actor, person_row.id, unit_id, row.leader_id),
+            relation(app.actor(), person_row.id, unit_id, row.leader_id),
             None,
         )
         state = app.machines.fire("responsibility", "issued", attempt)
@@ -144,6 +171,7 @@ def assign(
                 person_id=person_row.id,
                 role=role,
                 deadline=due,
+                deadline_kind=kind,
                 original_deadline=due,
                 state=state,
                 level="none",
@@ -173,6 +201,28 @@ def assign(
         )
         roll_up(conn, app.machines, row.id, now)
     return ref
+
+
+def _planner(app: App, action: Msg) -> str:
+    """The actor's name, if they may add to the lists: office staff and leaders."""
+    actor = app.actor()
+    if actor.role != "leader":
+        require_office(actor, action)
+    return actor.name
+
+
+def due_date(app: App, kind: str, given: date | None, policy_name: str) -> date | None:
+    """The deadline of a new task or item: as given, 立行立改 (today, in the office's zone, plus
+    the policy's immediate_days), or none for 长期坚持."""
+    if kind == "standing":
+        return None
+    if kind == "immediate":
+        policy = app.policies.get(policy_name)
+        days = policy.immediate_days if policy else 7
+        return local_today(app.now(), app.settings.zone) + timedelta(days=days)
+    if kind != "date" or given is None:
+        raise InvalidInput("a deadline is needed: a date, 立行立改 or 长期坚持")
+    return given
 
 
 def check_bottom_line(deadline: date, campaign: str, bottom_line: date) -> None:

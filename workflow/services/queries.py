@@ -25,7 +25,7 @@ from workflow.db.schema import (
 )
 from workflow.errors import InvalidInput, NotFound
 from workflow.refs import normalise
-from workflow.services.directory import find_unit
+from workflow.services.directory import find_person, find_unit
 
 LEVELS = ("none", "blue", "yellow", "red")
 KIND_WORDS = {"problem": "problem", "task": "task", "responsibility": "responsibility item"}
@@ -33,7 +33,7 @@ STATES = ("issued", "assigned", "fixed", "closed")
 KINDS = ("problem", "task", "responsibility")
 OPEN_STATES = ("issued", "assigned")
 LIST_FIELDS = (
-    "ref", "kind", "title", "state", "level", "deadline",
+    "ref", "kind", "title", "state", "level", "deadline", "deadline_kind",
     "unit", "person", "task", "problem", "campaign", "role",
 )  # fmt: skip
 # What a person reads in a table; JSON and CSV carry every field of LIST_FIELDS.
@@ -66,6 +66,7 @@ def list_rows(
     unit: str | None = None,
     state: str | None = None,
     level: str | None = None,
+    person: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     if kind not in KINDS:
         raise InvalidInput(f"kind {kind!r} must be one of {', '.join(KINDS)}")
@@ -84,6 +85,9 @@ def list_rows(
     ](unit_id, level)
     if campaign is not None:
         query = query.where(campaigns.c.code == campaign)
+    if person is not None:
+        person_id = find_person(conn, person, prefer_unit_id=unit_id).id
+        query = query.where(_of_person(kind, person_id))
     if state is not None:
         query = query.where(query.selected_columns.state == state)
     result = conn.execution_options(yield_per=2000).execute(query)
@@ -103,6 +107,7 @@ def _items_query(unit_id: int | None, level: str | None) -> Select[Any]:
             items.c.state,
             _shown_level.label("level"),
             items.c.deadline,
+            items.c.deadline_kind,
             units.c.name.label("unit"),
             people.c.name.label("person"),
             tasks.c.ref.label("task"),
@@ -122,6 +127,19 @@ def _items_query(unit_id: int | None, level: str | None) -> Select[Any]:
     if level is not None:
         query = query.where(_shown_level == level)
     return query
+
+
+def _of_person(kind: str, person_id: int) -> Any:
+    """Rows the person answers for: their items, and the tasks and problems of those."""
+    if kind == "responsibility":
+        return items.c.person_id == person_id
+    if kind == "task":
+        return exists().where(items.c.task_id == tasks.c.id, items.c.person_id == person_id)
+    return (
+        exists()
+        .select_from(items.join(tasks, tasks.c.id == items.c.task_id))
+        .where(tasks.c.problem_id == problems.c.id, items.c.person_id == person_id)
+    )
 
 
 def _open_rank(group_key: Any) -> Any:
@@ -145,6 +163,7 @@ def _tasks_query(unit_id: int | None, level: str | None) -> Select[Any]:
             tasks.c.state,
             func.coalesce(ranks.c.rank, 0).label("rank"),
             tasks.c.deadline,
+            tasks.c.deadline_kind,
             null().label("unit"),
             null().label("person"),
             tasks.c.ref.label("task"),
@@ -181,6 +200,11 @@ def _problems_query(unit_id: int | None, level: str | None) -> Select[Any]:
             problems.c.state,
             func.coalesce(ranks.c.rank, 0).label("rank"),
             latest.c.deadline,
+            # A problem whose tasks are all standing (长期坚持) has no deadline either.
+            case(
+                (latest.c.problem_id.is_not(None) & latest.c.deadline.is_(None), "standing"),
+                else_="date",
+            ).label("deadline_kind"),
             null().label("unit"),
             null().label("person"),
             null().label("task"),
@@ -220,7 +244,10 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
     if kind == "responsibility":
         extra = conn.execute(
             select(
-                items.c.original_deadline, items.c.deadline_version, items.c.extension_count
+                items.c.original_deadline,
+                items.c.deadline_version,
+                items.c.extension_count,
+                items.c.last_progress_at,
             ).where(items.c.ref == ref)
         ).one()
         record.update(extra._asdict())
@@ -284,7 +311,7 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
     ]
 
 
-NOTICE_STATUSES = ("pending", "sending", "sent", "dead")
+NOTICE_STATUSES = ("pending", "sending", "sent", "dead", "skipped")
 NOTICE_FIELDS = (
     "id", "ref", "event", "deadline_version", "recipient", "channel", "address", "status",
     "attempts", "next_attempt_at", "sent_at", "last_error",

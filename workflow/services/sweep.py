@@ -5,6 +5,12 @@ item has reached at `at` (the policy's cutoff dates are computed once, in Python
 working-day calendar). Items whose reached level is above their stored level get the notices of
 the reached level only (a jump from none to red sends red), then one UPDATE stores the levels.
 Levels never go down; fixed and closed items are left alone; a repeated sweep finds nothing.
+
+Standing items (长期坚持) have no deadline, so the deadline CASE never matches them. When the
+policy asks for progress reports (progress_every_days = N), the same kind of statement raises a
+standing item whose last report (or creation) is more than N days old to blue and more than 2N
+to yellow; its notices are keyed by the number of reports so far, so each reporting period warns
+once, and a report (workflow.services.progress) puts the level back to none.
 """
 
 from __future__ import annotations
@@ -13,18 +19,38 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 
 from definitions.policies import Policy
 from workflow import outbox
 from workflow.app import App
 from workflow.calendar import WorkdayCalendar
-from workflow.db.schema import campaigns, items, problems, tasks
-from workflow.escalation import LEVEL_RANK, level_cutoffs, local_today, release_time
+from workflow.db.schema import audit_events, campaigns, items, problems, tasks
+from workflow.escalation import (
+    LEVEL_RANK,
+    level_cutoffs,
+    local_today,
+    progress_cutoffs,
+    release_time,
+)
 from workflow.services import calendar_days
 
 OPEN_STATES = ("issued", "assigned")
 LEVELS = ("blue", "yellow", "red")
+PROGRESS_LEVELS = ("blue", "yellow")
+# Who hears of a missed progress report when the policy has no rule for that level.
+_PROGRESS_FALLBACK = {"blue": ("person",), "yellow": ("person", "unit")}
 
 
 @dataclass
@@ -33,6 +59,8 @@ class SweepReport:
     today: date
     raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     notices: int = 0
+    # Standing items raised for a missed progress report (整改进展): blue, then yellow.
+    progress: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROGRESS_LEVELS, 0))
     assumed_years: list[int] = field(default_factory=list)  # working days without a schedule
 
     def as_dict(self) -> dict[str, Any]:
@@ -40,6 +68,7 @@ class SweepReport:
             "at": self.at.isoformat(),
             "today": self.today.isoformat(),
             "raised": self.raised,
+            "progress_raised": self.progress,
             "notices_queued": self.notices,
             "assumed_monday_to_friday": self.assumed_years,
         }
@@ -66,7 +95,22 @@ def sweep_in(
         # With one policy in use (the usual case) every item is under it: no campaign join.
         only = name if len(in_use) == 1 else None
         _sweep_policy(conn, policy, calendar, report, at, item_id, app, only)
+        _sweep_progress(conn, policy, report, at, item_id, app, only)
     return report
+
+
+def _in_policy(policy_name: str) -> ColumnElement[bool]:
+    """Items of campaigns under `policy_name`."""
+    policy_items = (
+        select(items.c.id)
+        .join(tasks, tasks.c.id == items.c.task_id)
+        .join(problems, problems.c.id == tasks.c.problem_id)
+        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+        .where(campaigns.c.policy == policy_name)
+        # The outbox query joins these tables too: keep this subquery self-contained.
+        .correlate(None)
+    )
+    return items.c.id.in_(policy_items.scalar_subquery())
 
 
 def _sweep_policy(
@@ -102,16 +146,7 @@ def _sweep_policy(
         reached_rank > rank,
     ]
     if only_policy is None:
-        policy_items = (
-            select(items.c.id)
-            .join(tasks, tasks.c.id == items.c.task_id)
-            .join(problems, problems.c.id == tasks.c.problem_id)
-            .join(campaigns, campaigns.c.id == problems.c.campaign_id)
-            .where(campaigns.c.policy == policy.name)
-            # The outbox query joins these tables too: keep this subquery self-contained.
-            .correlate(None)
-        )
-        conditions.append(items.c.id.in_(policy_items.scalar_subquery()))
+        conditions.append(_in_policy(policy.name))
     if item_id is not None:
         conditions.append(items.c.id == item_id)
     rising = and_(*conditions)
@@ -134,6 +169,71 @@ def _sweep_policy(
             where=and_(rising, reached == rule.name),
             recipients=rule.recipients,
             channels=rule.channels,
+            now=at,
+            sms_not_before=sms_after,
+        )
+    conn.execute(update(items).where(rising).values(level=reached, updated_at=at))
+
+
+def _sweep_progress(
+    conn: Connection,
+    policy: Policy,
+    report: SweepReport,
+    at: datetime,
+    item_id: int | None,
+    app: App,
+    only_policy: str | None,
+) -> None:
+    """Raise open standing items whose progress report is overdue (see the module)."""
+    cutoffs = progress_cutoffs(at, policy)
+    if not cutoffs:
+        return
+    since = func.coalesce(items.c.last_progress_at, items.c.created_at)
+    reached = case(
+        *((since < cut, literal(name)) for name, cut in reversed(cutoffs)), else_=literal("none")
+    )
+    reached_rank = case(
+        *((since < cut, LEVEL_RANK[name]) for name, cut in reversed(cutoffs)), else_=0
+    )
+    rank = case(*((items.c.level == name, r) for name, r in LEVEL_RANK.items()), else_=0)
+    conditions = [
+        items.c.state.in_(OPEN_STATES),
+        items.c.deadline.is_(None),  # standing: the (state, deadline) index finds them
+        since < cutoffs[0][1],
+        reached_rank > rank,
+    ]
+    if only_policy is None:
+        conditions.append(_in_policy(policy.name))
+    if item_id is not None:
+        conditions.append(items.c.id == item_id)
+    rising = and_(*conditions)
+    counts = {
+        name: int(n)
+        for name, n in conn.execute(select(reached, func.count()).where(rising).group_by(reached))
+    }
+    if not counts:
+        return
+    for name, count in counts.items():
+        report.progress[name] += count
+    # One reporting period per report made: the n-th period's warning is queued once.
+    reports_made = (
+        select(func.count())
+        .where(audit_events.c.ref == items.c.ref, audit_events.c.trigger == "progress")
+        .correlate(items)
+        .scalar_subquery()
+    )
+    sms_after = release_time(at, policy, app.settings.zone)
+    for name in PROGRESS_LEVELS:
+        if name not in counts:
+            continue
+        rule = policy.level(name)
+        report.notices += outbox.queue(
+            conn,
+            event=name,
+            event_key=literal(f"progress-{name}:") + cast(reports_made, String),
+            where=and_(rising, reached == name),
+            recipients=rule.recipients if rule else _PROGRESS_FALLBACK[name],
+            channels=rule.channels if rule else ("email", "sms"),
             now=at,
             sms_not_before=sms_after,
         )

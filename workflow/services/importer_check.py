@@ -1,0 +1,230 @@
+"""Checking a read ledger against the directory: every row's unit, person and deadline.
+
+Nothing is written here; the rows that pass become problems and tasks ready for writing,
+each task with the key (序号, 整改措施, 责任单位) by which a later import recognises it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, select
+
+from workflow.db.schema import people, units
+from workflow.i18n import Msg
+from workflow.ledger.reader import Ledger, LedgerRow, RowError
+
+GROUP_PREFIX = "各"  # 各乡镇: "every township", i.e. every unit in the group 乡镇
+
+
+@dataclass
+class Problem:
+    key: str
+    row: LedgerRow
+    tasks: list[Task] = field(default_factory=list)
+    existing_id: int | None = None  # set by an update that adds tasks to a known problem
+
+
+@dataclass
+class Task:
+    row: LedgerRow
+    deadline: date | None  # None for a standing task (长期坚持)
+    kind: str  # date | immediate | standing
+    key: str  # ledger_key
+    # (unit id, person id, role) for each responsibility item of the task
+    assignments: list[tuple[int, int, str]]
+
+
+def ledger_key(no: str | None, problem: str | None, task: str | None, unit: str | None) -> str:
+    """Hash of the row's 序号 (or, without one, its problem), 整改措施 and 责任单位, with width
+    and spacing normalised so that retyping a ledger does not make its rows new."""
+    parts = [no or problem or "", task or "", unit or ""]
+    text = "\x1f".join(re.sub(r"\s+", "", unicodedata.normalize("NFKC", p)) for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Directory:
+    """Units and people held in memory for checking a file: they are few, rows are many."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.unit_ids: dict[str, int] = {}
+        self.groups: dict[str, list[int]] = {}
+        self.unit_names: dict[int, str] = {}
+        for u in conn.execute(select(units.c.id, units.c.code, units.c.name, units.c.unit_group)):
+            self.unit_ids[u.code] = self.unit_ids[u.name] = u.id
+            self.unit_names[u.id] = u.name
+            if u.unit_group:
+                self.groups.setdefault(u.unit_group, []).append(u.id)
+        self.people: dict[str, list[tuple[int, int]]] = {}
+        self.heads: dict[int, int] = {}
+        for p in conn.execute(
+            select(people.c.id, people.c.name, people.c.unit_id, people.c.is_head)
+        ):
+            self.people.setdefault(p.name, []).append((p.id, p.unit_id))
+            if p.is_head:
+                self.heads[p.unit_id] = p.id
+
+    def units_for(self, text: str) -> list[int] | None:
+        """One unit by code or name, or every unit of a group written as 各<group>."""
+        if text in self.unit_ids:
+            return [self.unit_ids[text]]
+        if text.startswith(GROUP_PREFIX) and text[1:] in self.groups:
+            return self.groups[text[1:]]
+        return None
+
+
+class Checker:
+    def __init__(self, directory: Directory, ledger: Ledger, code: str, bottom: date):
+        self.directory = directory
+        self.headers = ledger.headers
+        self.campaign = code
+        self.bottom_line = bottom
+        self.errors: list[RowError] = []
+        # Rows whose date the reader could not read: their deadline is not "empty".
+        self.rows_with_bad_dates = {e.row_number for e in ledger.errors}
+        self.rows_by_key: dict[str, int] = {}
+
+    def error(self, row: LedgerRow, field_name: str, message: Msg) -> None:
+        header = self.headers.get(field_name, field_name)
+        self.errors.append(RowError(row.row_number, header, message))
+
+    def check(self, rows: Sequence[LedgerRow]) -> list[Problem]:
+        grouped: dict[str, Problem] = {}
+        for row in rows:
+            key = row.no or row.problem
+            if not key or not row.problem:
+                if row.no and not row.problem:
+                    self.error(row, "problem", Msg("is empty"))
+                continue  # the reader has reported a row with no problem at all
+            problem = grouped.get(key)
+            if problem is None:
+                problem = grouped[key] = Problem(key, row)
+            elif row.problem != problem.row.problem:
+                self.error(
+                    row,
+                    "no",
+                    Msg(
+                        "{key} is already problem {title!r} (row {row}), not {other!r}",
+                        key=key,
+                        title=problem.row.problem,
+                        row=problem.row.row_number,
+                        other=row.problem,
+                    ),
+                )
+            task = self.check_task(row)
+            if task is not None:
+                problem.tasks.append(task)
+        return list(grouped.values())
+
+    def check_task(self, row: LedgerRow) -> Task | None:
+        before = len(self.errors)
+        if not row.task:
+            self.error(row, "task", Msg("is empty; every row is one task (整改措施)"))
+        if row.deadline is None and row.deadline_kind != "standing":
+            if row.row_number not in self.rows_with_bad_dates:
+                self.error(row, "deadline", Msg("is empty; every item needs a deadline"))
+        elif row.deadline is not None and row.deadline > self.bottom_line:
+            self.error(
+                row,
+                "deadline",
+                Msg(
+                    "{deadline} is after campaign {campaign}'s bottom line {bottom} (底线)",
+                    deadline=row.deadline.isoformat(),
+                    campaign=self.campaign,
+                    bottom=self.bottom_line.isoformat(),
+                ),
+            )
+        key = ledger_key(row.no, row.problem, row.task, row.unit)
+        if row.task and row.unit:
+            first = self.rows_by_key.setdefault(key, row.row_number)
+            if first != row.row_number:  # a later --update could not tell the two apart
+                self.error(
+                    row,
+                    "task",
+                    Msg("same 序号, 整改措施 and 责任单位 as row {row}", row=first),
+                )
+        assignments = self.lead_items(row) + self.cooperating_items(row)
+        if len(self.errors) > before or (row.deadline is None and row.deadline_kind != "standing"):
+            return None
+        return Task(row, row.deadline, row.deadline_kind, key, assignments)
+
+    def lead_items(self, row: LedgerRow) -> list[tuple[int, int, str]]:
+        if not row.unit:
+            self.error(row, "unit", Msg("is empty; every item needs a responsible unit"))
+            return []
+        unit_ids = self.directory.units_for(row.unit)
+        if unit_ids is None:
+            self.error(
+                row, "unit", Msg("unknown unit {unit!r} (give its code or name)", unit=row.unit)
+            )
+            return []
+        if not row.person:
+            self.error(row, "person", Msg("is empty; every item needs a responsible person"))
+            return []
+        matches = self.directory.people.get(row.person, [])
+        if not matches:
+            self.error(row, "person", Msg("unknown person {person!r}", person=row.person))
+            return []
+        in_units = [m for m in matches if m[1] in unit_ids]
+        if len(unit_ids) == 1:
+            if not in_units:  # 到人、到单位: the person answers for their own unit
+                self.error(
+                    row,
+                    "person",
+                    Msg("{person} is not a person of {unit}", person=row.person, unit=row.unit),
+                )
+                return []
+            return [(unit_ids[0], in_units[0][0], "lead")]
+        # A group (各乡镇): the named person leads for their own unit, each other unit's head
+        # for theirs; an item for a unit with no head would have no person, so that is an error.
+        if not in_units:
+            self.error(
+                row,
+                "person",
+                Msg("{person} is not in any unit of {unit}", person=row.person, unit=row.unit),
+            )
+            return []
+        named_unit = in_units[0][1]
+        result = []
+        for unit_id in unit_ids:
+            head = in_units[0][0] if unit_id == named_unit else self.head_of(row, "unit", unit_id)
+            if head is not None:
+                result.append((unit_id, head, "lead"))
+        return result
+
+    def cooperating_items(self, row: LedgerRow) -> list[tuple[int, int, str]]:
+        lead = set(self.directory.units_for(row.unit or "") or [])
+        result = []
+        for text in row.cooperating_units:
+            unit_ids = self.directory.units_for(text)
+            if unit_ids is None:
+                self.error(row, "cooperating_units", Msg("unknown unit {unit!r}", unit=text))
+                continue
+            for unit_id in unit_ids:
+                if unit_id in lead:
+                    continue
+                lead.add(unit_id)
+                head = self.head_of(row, "cooperating_units", unit_id)
+                if head is not None:
+                    result.append((unit_id, head, "cooperate"))
+        return result
+
+    def head_of(self, row: LedgerRow, field_name: str, unit_id: int) -> int | None:
+        head = self.directory.heads.get(unit_id)
+        if head is None:
+            name = self.directory.unit_names[unit_id]
+            self.error(
+                row,
+                field_name,
+                Msg(
+                    "{unit} has no head to receive its item (rectify person add NAME --unit "
+                    "{unit} --head)",
+                    unit=name,
+                ),
+            )
+        return head
