@@ -57,13 +57,13 @@ class Rectify:
     """Runs `rectify` in-process against one database, as one actor at one moment."""
 
     db_url: str
-    actor: str = "李督查"
+    actor: str | None = "李督查"  # None: RECTIFY_USER unset (identity: os or database)
     now: str = "2020-09-01T09:00"
     env: dict[str, str] = field(default_factory=dict)  # more settings, e.g. RECTIFY_SMTP_*
     lang: str | None = "en"  # RECTIFY_LANG for messages and tables; None: the default (zh)
 
     def run(self, *args: str, actor: str | None = None, now: str | None = None) -> Result:
-        env = {
+        env: dict[str, str | None] = {
             "RECTIFY_DB": self.db_url,
             "RECTIFY_USER": actor or self.actor,
             "RECTIFY_NOW": now or self.now,
