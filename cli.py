@@ -53,12 +53,85 @@ class RectifyGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "rectify"
-            raise OneLineUsageError(f"{command}: {_one_line(exc.format_message())}") from None
+            line = Msg("{command}: {message}", command=command, message=_usage(exc))
+            raise OneLineUsageError(line.to(_lang(ctx))) from None
         except RectifyError as exc:
             raise click.ClickException(_one_line(exc.to(_lang(ctx)))) from None
         except SQLAlchemyError as exc:
             cause = getattr(exc, "orig", None) or exc
-            raise click.ClickException("database: " + _one_line(str(cause))) from None
+            line = Msg("database: {reason}", reason=_one_line(str(cause)))
+            raise click.ClickException(line.to(_lang(ctx))) from None
+
+
+def _usage(exc: click.UsageError) -> Msg | str:
+    """click's usage error as a message, so that the common ones are translated: the message
+    is only used where its English is exactly click's (else click's own text is shown)."""
+    said = _one_line(exc.format_message())
+    message = _usage_message(exc)
+    return message if message is not None and message.to("en") == said else said
+
+
+def _usage_message(exc: click.UsageError) -> Msg | None:
+    param = getattr(exc, "param", None)
+    name = param.get_error_hint(exc.ctx) if param is not None else None
+    if isinstance(exc, click.MissingParameter) and param is not None:
+        what = param.param_type_name
+        if isinstance(param.type, click.Choice):
+            choices = ", ".join(map(str, param.type.choices))
+            if what == "option":
+                return Msg("Missing option {name}. Choose from: {choices}", name=name,
+                           choices=choices)  # fmt: skip
+            return Msg("Missing argument {name}. Choose from: {choices}", name=name,
+                       choices=choices)  # fmt: skip
+        if what == "option":
+            return Msg("Missing option {name}.", name=name)
+        return Msg("Missing argument {name}.", name=name)
+    if isinstance(exc, click.BadParameter) and name is not None:
+        return Msg("Invalid value for {name}: {problem}", name=name,
+                   problem=_bad_value(exc.message))  # fmt: skip
+    if isinstance(exc, click.NoSuchOption):
+        if not exc.possibilities:
+            return Msg("No such option {name!r}.", name=exc.option_name)
+        shown = ", ".join(repr(p) for p in sorted(exc.possibilities))
+        if len(exc.possibilities) == 1:
+            return Msg("No such option {name!r}. Did you mean {possibility}?",
+                       name=exc.option_name, possibility=shown)  # fmt: skip
+        return Msg("No such option {name!r}. (Did you mean one of: {possibilities}?)",
+                   name=exc.option_name, possibilities=shown)  # fmt: skip
+    return _matched(_USAGE_PATTERNS, exc.message)
+
+
+# click's own wording of the other common usage errors, matched on its English text.
+_USAGE_PATTERNS: list[tuple[str, Msg]] = [
+    (r"No such command (?P<name>'.*')\.", Msg("No such command {name}.")),
+    (r"Got unexpected extra argument \((?P<args>.*)\)", Msg("Got unexpected extra argument ({args})")),
+    (r"Got unexpected extra arguments \((?P<args>.*)\)", Msg("Got unexpected extra arguments ({args})")),
+    (r"Missing command\.", Msg("Missing command.")),
+    (r"Option (?P<name>'.*') requires an argument\.", Msg("Option {name} requires an argument.")),
+]
+_VALUE_PATTERNS: list[tuple[str, Msg]] = [
+    (r"(?P<value>'.*') is not one of (?P<choices>.*)\.", Msg("{value} is not one of {choices}.")),
+    (r"(?P<value>'.*') is not (?P<choice>'.*')\.", Msg("{value} is not {choice}.")),
+    (r"(?P<value>'.*') is not a valid integer\.", Msg("{value} is not a valid integer.")),
+    (r"(?P<value>'.*') is not a valid float\.", Msg("{value} is not a valid float.")),
+    (r"(?P<value>.*) is not in the range (?P<range>.*)\.", Msg("{value} is not in the range {range}.")),
+    (r"File (?P<file>'.*') does not exist\.", Msg("File {file} does not exist.")),
+    (r"File (?P<file>'.*') is a directory\.", Msg("File {file} is a directory.")),
+]
+
+
+def _bad_value(text: str) -> Msg | str:
+    return _matched(_VALUE_PATTERNS, text) or text
+
+
+def _matched(patterns: list[tuple[str, Msg]], text: str) -> Msg | None:
+    import re
+
+    for pattern, message in patterns:
+        match = re.fullmatch(pattern, _one_line(text))
+        if match:
+            return Msg(message.template, **match.groupdict())
+    return None
 
 
 def _one_line(text: str) -> str:
@@ -87,12 +160,16 @@ format_option = click.option(
 
 
 def parse_date(text: str, what: str) -> date:
-    from workflow.ledger.dates import parse_deadline
+    from workflow.ledger.dates import DeadlineError, parse_deadline
 
     try:
         return parse_deadline(text)
+    except DeadlineError as exc:
+        raise InvalidInput("{what} {text!r}: {reason}", what=what, text=text,
+                           reason=exc.message) from None  # fmt: skip
     except ValueError as exc:
-        raise InvalidInput(f"{what} {text!r}: {exc}") from None
+        raise InvalidInput("{what} {text!r}: {reason}", what=what, text=text,
+                           reason=str(exc)) from None  # fmt: skip
 
 
 def parse_deadline_option(text: str, what: str) -> tuple[str, date | None]:
@@ -301,7 +378,9 @@ def _say_changed(app: App, what: Msg, fields: list[str]) -> None:
 def _say_handed_over(app: App, refs: list[str], to: str | None) -> None:
     from workflow.services.handover import SHOWN_REFS, some_refs
 
-    if refs and to:
+    if len(refs) == 1 and to:
+        say(app, "Handed over 1 item to {other}: {refs}.", other=to, refs=refs[0])
+    elif refs and to:
         say(app, "Handed over {count} items to {other}: {refs}.", count=len(refs), other=to,
             refs=some_refs(refs[:SHOWN_REFS], len(refs)))  # fmt: skip
 

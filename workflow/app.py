@@ -53,7 +53,8 @@ class App:
         try:
             return load_machines(self.settings.definitions_dir / "machines", GUARDS.keys())
         except DefinitionError as exc:
-            raise RectifyError("definitions are invalid: " + str(exc)) from None
+            # The problems themselves stay in English: they name YAML keys and values.
+            raise RectifyError("definitions are invalid: {problems}", problems=str(exc)) from None
 
     @cached_property
     def machines(self) -> Machines:
@@ -64,7 +65,9 @@ class App:
         try:
             return load_policies(self.settings.definitions_dir / "policies")
         except PolicyError as exc:
-            raise RectifyError("escalation policies are invalid: " + str(exc)) from None
+            raise RectifyError(
+                "escalation policies are invalid: {problems}", problems=list(exc.errors)
+            ) from None
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -73,11 +76,13 @@ class App:
 
         lang = self.settings.values.get("RECTIFY_NOTICE_LANG", "zh")
         if lang not in ("zh", "en"):
-            raise RectifyError(f"RECTIFY_NOTICE_LANG {lang!r} is not offered; use zh or en")
+            raise RectifyError(
+                "RECTIFY_NOTICE_LANG {lang!r} is not offered; use zh or en", lang=lang
+            )
         try:
             return Renderer(lang=lang, user_folder=self.settings.templates_dir)
         except TemplateProblem as exc:
-            raise RectifyError(f"notice templates: {exc}") from None
+            raise RectifyError("notice templates: {problems}", problems=str(exc)) from None
 
     def validate_definitions(self) -> None:
         """Load the state machines and policies now, so their errors surface first."""

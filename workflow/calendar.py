@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from typing import Literal
 
+from workflow.i18n import Msg
+
 EntryKind = Literal["holiday", "workday"]
 
 # Spellings accepted in the kind column of a calendar file: 休 = day off, 班 = working day.
@@ -234,10 +236,10 @@ def parse_calendar_file(text: str, source: str) -> list[CalendarEntry]:
     - kind: holiday or 休 (a day off), workday or 班 (a working day, e.g. a make-up weekend);
     - name: optional, e.g. 春节.
     Blank lines and lines starting with # are ignored, as is a first line `date,kind,name`.
-    Every problem is reported at once in one ValueError, each as `source:line: message`.
+    Every problem is reported at once in one CalendarFileError, each as `source:line: message`.
     """
     entries: list[CalendarEntry] = []
-    errors: list[str] = []
+    errors: list[Msg] = []
     first_line_of: dict[date, int] = {}
     text = text.removeprefix("\ufeff")  # files saved by Excel start with a byte-order mark
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -248,11 +250,13 @@ def parse_calendar_file(text: str, source: str) -> list[CalendarEntry]:
         if not entries and not errors and tuple(f.lower() for f in fields[:3]) == _HEADER:
             continue
 
-        def fail(message: str, number: int = number) -> None:
-            errors.append(f"{source}:{number}: {message}")
+        def fail(message: Msg, number: int = number) -> None:
+            errors.append(Msg("{source}:{line}: {message}", source=source, line=number,
+                              message=message))  # fmt: skip
 
         if len(fields) < 2 or len(fields) > 3:
-            fail(f"expected 'date,kind,name' (2 or 3 fields), found {len(fields)}: {line!r}")
+            fail(Msg("expected 'date,kind,name' (2 or 3 fields), found {count}: {text!r}",
+                     count=len(fields), text=line))  # fmt: skip
             continue
         day_text, kind_text = fields[0], fields[1]
         name = fields[2] if len(fields) == 3 and fields[2] else None
@@ -260,25 +264,35 @@ def parse_calendar_file(text: str, source: str) -> list[CalendarEntry]:
         day: date | None = None
         match = _DATE.match(day_text)
         if match is None:
-            fail(f"date {day_text!r} is not YYYY-MM-DD")
+            fail(Msg("date {text!r} is not YYYY-MM-DD", text=day_text))
         else:
             try:
                 day = date(*(int(part) for part in match.groups()))
             except ValueError as exc:
-                fail(f"date {day_text!r} does not exist ({exc})")
+                fail(Msg("date {text!r} does not exist ({reason})", text=day_text,
+                         reason=Msg(str(exc))))  # fmt: skip
 
         kind = KIND_SPELLINGS.get(kind_text.lower())
         if kind is None:
-            fail(f"kind {kind_text!r} is not one of holiday, workday, 休, 班")
+            fail(Msg("kind {kind!r} is not one of holiday, workday, 休, 班", kind=kind_text))
 
         if day is None or kind is None:
             continue
         if day in first_line_of:
-            fail(f"{day.isoformat()} is already listed on line {first_line_of[day]}")
+            fail(Msg("{day} is already listed on line {line}", day=day.isoformat(),
+                     line=first_line_of[day]))  # fmt: skip
             continue
         first_line_of[day] = number
         entries.append(CalendarEntry(day, kind, name))
 
     if errors:
-        raise ValueError("\n".join(errors))
+        raise CalendarFileError(errors)
     return entries
+
+
+class CalendarFileError(ValueError):
+    """Every bad line of a calendar file, as messages (one per line in `str`)."""
+
+    def __init__(self, errors: list[Msg]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))

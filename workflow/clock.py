@@ -16,11 +16,17 @@ def parse_instant(text: str, zone: ZoneInfo, what: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(
-            f"{what} {text!r} is not an ISO date-time (like 2020-09-30T09:00)"
+            "{what} {text!r} is not an ISO date-time (like 2020-09-30T09:00)", what=what, text=text
         ) from None
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         # Day arithmetic near year 1 or 9999 overflows; no campaign lives there.
-        raise InvalidInput(f"{what} {text!r} is out of range (years {FIRST_YEAR}-{LAST_YEAR})")
+        raise InvalidInput(
+            "{what} {text!r} is out of range (years {first}-{last})",
+            what=what,
+            text=text,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value

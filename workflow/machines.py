@@ -17,14 +17,17 @@ from transitions import EventData, Machine, MachineError
 
 from definitions.machines import MachineSpec, TransitionSpec
 from workflow.errors import TransitionRefused
+from workflow.i18n import Msg
+from workflow.terms import Either, Listing, Term
 
+# What an actor is to an item, in "X is {what}" (translated with the rest of the message).
 ROLE_WORDS = {
-    "responsible": "the item's responsible person",
-    "unit": "in the item's unit",
-    "leader": "the campaign's leader",
-    "office": "office staff",
-    "other": "a person of another unit",
-    "system": "the engine",
+    "responsible": Msg("the item's responsible person"),
+    "unit": Msg("in the item's unit"),
+    "leader": Msg("the campaign's leader"),
+    "office": Msg("office staff"),
+    "other": Msg("a person of another unit"),
+    "system": Msg("the engine"),
 }
 
 
@@ -40,13 +43,17 @@ class Attempt:
     note: str | None
 
 
-def _note_given(attempt: Attempt) -> str | None:
+def _note_given(attempt: Attempt) -> Msg | None:
     if attempt.note and attempt.note.strip():
         return None
-    return f"{attempt.trigger} {attempt.ref} needs a note or reason saying why"
+    return Msg(
+        "{trigger} {ref} needs a note or reason saying why",
+        trigger=Term("action", attempt.trigger),
+        ref=attempt.ref,
+    )
 
 
-GUARDS: Mapping[str, Callable[[Attempt], str | None]] = {"note_given": _note_given}
+GUARDS: Mapping[str, Callable[[Attempt], Msg | None]] = {"note_given": _note_given}
 
 
 class _Token:
@@ -66,7 +73,11 @@ class Machines:
         spec = self.specs[kind]
         transition = spec.transitions.get(attempt.trigger)
         if transition is None:
-            raise TransitionRefused(f"{attempt.trigger} is not an action on a {kind} item")
+            raise TransitionRefused(
+                "{trigger} is not an action on a {kind} item",
+                trigger=attempt.trigger,
+                kind=Term("kind", kind),
+            )
         machine = self._machines[kind]
         token = _Token()
         machine.add_model(token, initial=state)
@@ -81,7 +92,12 @@ class Machines:
     def rollup_move(self, kind: str, source: str, dest: str) -> TransitionSpec:
         move = self.specs[kind].move(source, dest)
         if move is None:  # the loader checks roll-up moves exist, so this is a definitions bug
-            raise TransitionRefused(f"the {kind} definition has no move from {source} to {dest}")
+            raise TransitionRefused(
+                "the {kind} definition has no move from {source} to {dest}",
+                kind=kind,
+                source=Msg(source),
+                dest=Msg(dest),
+            )
         return move
 
 
@@ -107,18 +123,20 @@ def _role_check(transition: TransitionSpec) -> Callable[[EventData], bool]:
     def check(event: EventData) -> bool:
         attempt: Attempt = event.kwargs["attempt"]
         if attempt.role not in transition.allowed:
-            who = ", ".join(sorted(transition.allowed))
             raise TransitionRefused(
-                f"{attempt.actor} may not {attempt.trigger} {attempt.ref}: "
-                f"{attempt.actor} is {ROLE_WORDS[attempt.role]}, and {attempt.trigger} "
-                f"is for: {who}"
+                "{actor} may not {trigger} {ref}: {actor} is {what}, and {trigger} is for: {who}",
+                actor=attempt.actor,
+                trigger=Term("action", attempt.trigger),
+                ref=attempt.ref,
+                what=ROLE_WORDS[attempt.role],
+                who=Listing([Term("role", role) for role in sorted(transition.allowed)]),
             )
         return True
 
     return check
 
 
-def _guard(guard: Callable[[Attempt], str | None]) -> Callable[[EventData], bool]:
+def _guard(guard: Callable[[Attempt], Msg | None]) -> Callable[[EventData], bool]:
     def check(event: EventData) -> bool:
         reason = guard(event.kwargs["attempt"])
         if reason:
@@ -128,7 +146,13 @@ def _guard(guard: Callable[[Attempt], str | None]) -> Callable[[EventData], bool
     return check
 
 
-def _wrong_state(ref: str, state: str, transition: TransitionSpec) -> str:
-    allowed = " or ".join(transition.sources)
-    article = "an" if allowed[0] in "aeiou" else "a"
-    return f"{ref} is {state}; only {article} {allowed} item can be {transition.past}"
+def _wrong_state(ref: str, state: str, transition: TransitionSpec) -> Msg:
+    params = {
+        "ref": ref,
+        "state": Msg(state),
+        "allowed": Either([Msg(source) for source in transition.sources]),
+        "past": Term("past", transition.past),
+    }
+    if transition.sources[0][0] in "aeiou":
+        return Msg("{ref} is {state}; only an {allowed} item can be {past}", **params)
+    return Msg("{ref} is {state}; only a {allowed} item can be {past}", **params)

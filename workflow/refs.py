@@ -18,7 +18,7 @@ def normalise(ref: str) -> tuple[str, str]:
     """(kind, ref) for user input such as 'r12' or ' R12 '."""
     match = _REF.match(ref.strip().upper())
     if not match:
-        raise InvalidInput(f"{ref!r} is not a ref; refs look like P3, T12 or R130")
+        raise InvalidInput("{text!r} is not a ref; refs look like P3, T12 or R130", text=ref)
     return KIND_BY_PREFIX[match.group(1)], match.group(1) + str(int(match.group(2)))
 
 

@@ -28,9 +28,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from workflow.app import App
 from workflow.db.schema import sweep_slots
 from workflow.errors import InvalidInput
+from workflow.i18n import Msg
 from workflow.services.sweep import SweepReport, sweep_in
+from workflow.terms import raised_text
 
-DEFAULT_SWEEP = "every 30 minutes from 07:00 to 22:00"
+DEFAULT_SWEEP = Msg("every 30 minutes from 07:00 to 22:00")
 
 
 def sweep_trigger(app: App, every_seconds: int | None = None) -> BaseTrigger:
@@ -50,7 +52,7 @@ def sweep_trigger(app: App, every_seconds: int | None = None) -> BaseTrigger:
     try:
         crons = [CronTrigger.from_crontab(part.strip(), timezone=zone) for part in text.split(";")]
     except ValueError as exc:
-        raise InvalidInput(f"RECTIFY_SWEEP_CRON {text!r}: {exc}") from None
+        raise InvalidInput("RECTIFY_SWEEP_CRON {text!r}: {reason}", text=text, reason=str(exc)) from None
     return crons[0] if len(crons) == 1 else OrTrigger(crons)
 
 
@@ -87,6 +89,10 @@ def run(
     from notifications.delivery import deliver, worker_name
 
     worker = worker_name()
+    lang = app.settings.lang
+
+    def tell(template: str, /, **params: Any) -> None:
+        say(Msg(template, **params).to(lang))
     trigger = sweep_trigger(app, sweep_every)
     scheduler = BlockingScheduler(
         jobstores={"default": MemoryJobStore()},
@@ -99,27 +105,26 @@ def run(
         try:
             report = claimed_sweep(app, worker)
         except Exception as exc:  # a scheduler outlives a failed run: say it, try next slot
-            say(f"sweep failed: {_one_line(exc)}")
+            tell("sweep failed: {error}", error=_one_line(exc))
             return
         if report is None:
-            say("sweep: this slot was already swept (by this or another scheduler)")
+            tell("sweep: this slot was already swept (by this or another scheduler)")
             return
-        raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
-        say(f"sweep {report.at.isoformat()}: raised {raised}; {report.notices} notices queued")
+        tell("sweep {at}: raised {raised}; {count} notices queued", at=report.at.isoformat(),
+             raised=raised_text(report.raised), count=report.notices)  # fmt: skip
         for year in report.assumed_years:
-            say(f"sweep: no published schedule for {year}, Monday-Friday assumed")
+            tell("sweep: no published schedule for {year}, Monday-Friday assumed", year=year)
 
     def deliver_job() -> None:
         try:
             report = deliver(app, worker=worker)
         except Exception as exc:  # leases make a retry safe: the next run picks up
-            say(f"deliver failed: {_one_line(exc)}")
+            tell("deliver failed: {error}", error=_one_line(exc))
             return
         if report.sent or report.retrying or report.dead or report.held:
-            say(
-                f"deliver: sent {report.sent}, retrying {report.retrying}, dead {report.dead}, "
-                f"held {report.held}"
-            )
+            tell("deliver: sent {sent}, retrying {retrying}, dead {dead}, held {held}",
+                 sent=report.sent, retrying=report.retrying, dead=report.dead,
+                 held=report.held)  # fmt: skip
 
     scheduler.add_job(sweep_job, trigger, id="sweep", name="sweep", replace_existing=True)
     scheduler.add_job(
@@ -142,7 +147,8 @@ def run(
         timer.start()
     schedule = _describe(trigger, sweep_every)
     try:
-        say(f"scheduler {worker}: sweep {schedule}, deliver every {deliver_every} s")
+        tell("scheduler {worker}: sweep {schedule}, deliver every {seconds} s", worker=worker,
+             schedule=schedule, seconds=deliver_every)  # fmt: skip
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
@@ -150,7 +156,7 @@ def run(
         if scheduler.running:
             scheduler.shutdown(wait=True)
         signal.signal(signal.SIGTERM, previous)
-    say("scheduler stopped")
+    tell("scheduler stopped")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -158,7 +164,8 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {' '.join(str(cause).split())}"
 
 
-def _describe(trigger: Any, every: int | None) -> str:
+def _describe(trigger: Any, every: int | None) -> str | Msg:
     if every:
-        return f"every {every} s"
+        return Msg("every {seconds} s", seconds=every)
     return str(trigger) if not isinstance(trigger, OrTrigger) else DEFAULT_SWEEP
+

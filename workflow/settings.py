@@ -60,12 +60,12 @@ def load_settings(
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"timezone {zone_name!r} is not a known time zone") from None
+        raise InvalidInput("timezone {zone!r} is not a known time zone", zone=zone_name) from None
     now_text = values.get(PREFIX + "NOW")
     now = parse_instant(now_text, zone, "RECTIFY_NOW") if now_text else None
     language = lang or values.get(PREFIX + "LANG", "zh")
     if language not in ("zh", "en"):
-        raise InvalidInput(f"language {language!r} is not offered; use zh or en")
+        raise InvalidInput("language {lang!r} is not offered; use zh or en", lang=language)
     templates = values.get(PREFIX + "TEMPLATES")
     # The audit trail must name someone (精准问责): a blank actor is refused, spaces trimmed.
     given = actor if actor is not None else values.get(PREFIX + "USER")
@@ -107,11 +107,15 @@ def _config_values(path_text: str | None) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise InvalidInput(f"config file {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            "config file {path}: {reason}", path=str(path), reason=exc.strerror
+        ) from None
     except yaml.YAMLError:
-        raise InvalidInput(f"config file {path} is not valid YAML") from None
+        raise InvalidInput("config file {path} is not valid YAML", path=str(path)) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"config file {path}: expected a mapping of setting to value")
+        raise InvalidInput(
+            "config file {path}: expected a mapping of setting to value", path=str(path)
+        )
     return {PREFIX + str(key).upper(): str(value) for key, value in data.items()}
 
 

@@ -254,3 +254,22 @@ def test_identity_database_takes_the_session_user(
         "Error: the database user 'postgres' is not the login of any registered person; "
         "office staff set it with `rectify person set NAME --login postgres`"
     )
+
+
+def test_only_office_staff_import_ledgers_and_add_to_the_lists(
+    county: Rectify, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "序号,问题描述,整改措施,责任单位,责任人,整改时限\n1,水质不达标,加装净水设备,水利局,韩水,2020-10-01\n",
+        encoding="utf-8",
+    )
+    before = county.json("list"), county.json("list", "--kind", "problem")
+    assert county.fails("import", str(ledger), "--campaign", "TP", actor="韩水") == (
+        "Error: 韩水 may not import ledgers: that is for office staff (督查室)"
+    )
+    assert county.fails("problem", "add", "--campaign", "TP", "--title", "x", actor="韩水") == (
+        "Error: 韩水 may not add problems: that is for office staff (督查室)"
+    )
+    assert (county.json("list"), county.json("list", "--kind", "problem")) == before
+    assert county.ok("problem", "add", "--campaign", "TP", "--title", "x", actor="王书记") == "P1\n"

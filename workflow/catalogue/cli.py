@@ -41,4 +41,5 @@ ZH: dict[str, str] = {
     "Moved {name} to {unit}.": "已将 {name} 调到 {unit}。",
     "Retired {name}.": "已办理 {name} 离岗。",
     "Handed over {count} items to {other}: {refs}.": "已将 {count} 项事项移交给 {other}：{refs}。",
+    "Handed over 1 item to {other}: {refs}.": "已将 1 项事项移交给 {other}：{refs}。",
 }

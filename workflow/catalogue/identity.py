@@ -45,6 +45,7 @@ ZH: dict[str, str] = {
     "add units": "新增单位",
     "add people": "登记人员",
     "add campaigns": "新增专项",
+    "import ledgers": "导入台账",
     "edit the working-day calendar": "修改工作日日历",
     "{actor} may not ask for an extension of {ref}: it is another unit's item": (
         "{actor} 不能为 {ref} 申请延期：这是其他单位的事项"

@@ -32,7 +32,9 @@ class Database:
         except (ArgumentError, ValueError, ImportError) as exc:
             # A bad URL or a missing driver: say which, without echoing the URL's password.
             reason = mask_url(_one_line(exc))
-            raise RectifyError(f"cannot use database {mask_url(url)}: {reason}") from None
+            raise RectifyError(
+                "cannot use database {url}: {reason}", url=mask_url(url), reason=reason
+            ) from None
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,7 +71,9 @@ class Database:
         if self.is_sqlite:
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
             if broken is not None:
-                raise RectifyError(f"migration left a broken reference in table {broken[0]}")
+                raise RectifyError(
+                    "migration left a broken reference in table {table}", table=broken[0]
+                )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -92,12 +96,16 @@ class Database:
         revision = self.schema_revision()
         if revision is None:
             raise RectifyError(
-                f"database {self.display_name} is not initialised; run `rectify init` first"
+                "database {name} is not initialised; run `rectify init` first",
+                name=self.display_name,
             )
         if revision != SCHEMA_HEAD:
             raise RectifyError(
-                f"database {self.display_name} has schema {revision}, this rectify needs "
-                f"{SCHEMA_HEAD}; run `rectify init` to upgrade it"
+                "database {name} has schema {revision}, this rectify needs {head}; run "
+                "`rectify init` to upgrade it",
+                name=self.display_name,
+                revision=revision,
+                head=SCHEMA_HEAD,
             )
 
     def dispose(self) -> None:

@@ -22,6 +22,7 @@ from workflow.app import App
 from workflow.calendar import (
     KIND_SPELLINGS,
     CalendarEntry,
+    CalendarFileError,
     EntryKind,
     WorkdayCalendar,
     chinese_calendar_entries,
@@ -32,6 +33,7 @@ from workflow.db.schema import calendar_days
 from workflow.errors import InvalidInput, NotFound
 from workflow.i18n import Msg
 from workflow.identity import require_office
+from workflow.terms import Day
 
 PACKAGE = "chinese-calendar"
 MANUAL = "manual"
@@ -69,10 +71,11 @@ def seed(app: App, years: Iterable[int] | None = None) -> int:
     wanted = set(known if years is None else years)
     unknown = sorted(wanted - known)
     if unknown:
-        listed = ", ".join(str(y) for y in unknown)
         raise InvalidInput(
-            f"chinese-calendar has no schedule for {listed} (it knows {years_text(known)}); "
-            "import the published schedule with `rectify calendar import FILE`"
+            "chinese-calendar has no schedule for {years} (it knows {known}); import the "
+            "published schedule with `rectify calendar import FILE`",
+            years=", ".join(str(y) for y in unknown),
+            known=years_text(known),
         )
     with app.ready_db().write() as conn:
         require_office(app.actor(), Msg("edit the working-day calendar"))
@@ -108,7 +111,9 @@ def unset_day(app: App, day: date) -> None:
         require_office(app.actor(), Msg("edit the working-day calendar"))
         removed = conn.execute(delete(calendar_days).where(calendar_days.c.day == day)).rowcount
     if not removed:
-        raise NotFound(f"no calendar entry for {day.isoformat()}; it already follows Monday-Friday")
+        raise NotFound(
+            "no calendar entry for {day}; it already follows Monday-Friday", day=Day(day)
+        )
 
 
 def import_file(app: App, path: Path) -> int:
@@ -118,27 +123,35 @@ def import_file(app: App, path: Path) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"{source}: cannot be read ({exc.strerror or exc})") from None
+        raise InvalidInput(
+            "{file}: cannot be read ({reason})", file=source, reason=exc.strerror or str(exc)
+        ) from None
     try:
         text = _decode(data)
     except UnicodeDecodeError:
         raise InvalidInput(
-            f"{source}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8"
+            "{file}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8", file=source
         ) from None
     try:
         entries = parse_calendar_file(text, source)
-    except ValueError as exc:
-        errors = str(exc).splitlines()
-        raise InvalidInput(_nothing_imported(source, errors)) from None
+    except CalendarFileError as exc:
+        raise InvalidInput(_nothing_imported(source, exc.errors)) from None
     long_names = [
-        f"{source}: the name for {e.day.isoformat()} is longer than {NAME_LENGTH} characters"
+        Msg(
+            "{file}: the name for {day} is longer than {count} characters",
+            file=source,
+            day=Day(e.day),
+            count=NAME_LENGTH,
+        )
         for e in entries
         if e.name is not None and len(e.name) > NAME_LENGTH
     ]
     if long_names:
         raise InvalidInput(_nothing_imported(source, long_names))
     if not entries:
-        raise InvalidInput(f"{source}: lists no days; expected CSV lines date,kind,name")
+        raise InvalidInput(
+            "{file}: lists no days; expected CSV lines date,kind,name", file=source
+        )
     with app.ready_db().write() as conn:
         require_office(app.actor(), Msg("edit the working-day calendar"))
         _upsert(conn, entries, FILE)
@@ -239,26 +252,28 @@ def _in_year(year: int) -> tuple[Any, ...]:
     try:
         return (calendar_days.c.day >= date(year, 1, 1), calendar_days.c.day <= date(year, 12, 31))
     except ValueError:
-        raise InvalidInput(f"year {year} is out of range (1-9999)") from None
+        raise InvalidInput("year {year} is out of range (1-9999)", year=year) from None
 
 
 def _check_day(day: object) -> date:
     if isinstance(day, datetime) or not isinstance(day, date):
-        raise InvalidInput(f"{day!r} is not a date")
+        raise InvalidInput("{day!r} is not a date", day=day)
     return day
 
 
 def _kind(text: str) -> EntryKind:
     kind = KIND_SPELLINGS.get((text or "").strip().lower())
     if kind is None:
-        raise InvalidInput(f"kind {text!r} is not one of holiday, workday, 休, 班")
+        raise InvalidInput("kind {kind!r} is not one of holiday, workday, 休, 班", kind=text)
     return kind
 
 
 def _name(name: str | None) -> str | None:
     name = (name or "").strip() or None
     if name is not None and len(name) > NAME_LENGTH:
-        raise InvalidInput(f"name {name!r} is longer than {NAME_LENGTH} characters")
+        raise InvalidInput(
+            "name {name!r} is longer than {count} characters", name=name, count=NAME_LENGTH
+        )
     return name
 
 
@@ -270,6 +285,10 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")
 
 
-def _nothing_imported(source: str, errors: list[str]) -> str:
-    noun = "error" if len(errors) == 1 else "errors"
-    return f"{source}: {len(errors)} {noun}, nothing imported: " + "; ".join(errors)
+def _nothing_imported(source: str, errors: list[Msg] | list[str]) -> Msg:
+    template = (
+        "{source}: 1 error, nothing imported: {errors}"
+        if len(errors) == 1
+        else "{source}: {count} errors, nothing imported: {errors}"
+    )
+    return Msg(template, source=source, count=len(errors), errors=list(errors))

@@ -46,7 +46,8 @@ def run(app: App, out: IO[str], *, keep: bool) -> None:
     if keep:
         if app.db.schema_revision() is not None:
             raise InvalidInput(
-                f"{app.db.display_name} already holds a database; the demo needs a new one"
+                "{name} already holds a database; the demo needs a new one",
+                name=app.db.display_name,
             )
         _run(app, out)
         out.write(f"\nThe demo database is kept in {app.db.display_name}.\n")

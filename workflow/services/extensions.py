@@ -19,12 +19,14 @@ from workflow.app import App
 from workflow.db.schema import extensions, items
 from workflow.errors import InvalidInput, NotFound, TransitionRefused
 from workflow.escalation import local_today
+from workflow.i18n import Msg
 from workflow.identity import relation
 from workflow.output import format_date
 from workflow.refs import normalise
 from workflow.services import notices
 from workflow.services.lifecycle import locked_item
 from workflow.services.sweep import OPEN_STATES, sweep_in
+from workflow.terms import Day, Term
 
 DECIDERS = ("office", "leader")
 
@@ -33,7 +35,7 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
     """File a request; returns its id."""
     ref = _item_ref(ref)
     if not reason or not reason.strip():
-        raise InvalidInput(f"an extension of {ref} needs a reason")
+        raise InvalidInput("an extension of {ref} needs a reason", ref=ref)
     now = app.now()
     today = local_today(now, app.settings.zone)
     with app.ready_db().write() as conn:
@@ -46,7 +48,11 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
                 ref=ref,
             )
         if item.state not in OPEN_STATES:
-            raise TransitionRefused(f"{ref} is {item.state}; only an open item can be extended")
+            raise TransitionRefused(
+                "{ref} is {state}; only an open item can be extended",
+                ref=ref,
+                state=Msg(item.state),
+            )
         if item.deadline is None:
             raise TransitionRefused(
                 "{ref} is a standing item (长期坚持) with no deadline to extend; report its "
@@ -55,21 +61,27 @@ def request(app: App, ref: str, *, to: date, reason: str) -> int:
             )
         if today > item.deadline:
             raise TransitionRefused(
-                f"{ref}'s deadline {item.deadline.isoformat()} has passed; an extension must "
-                "be requested before it"
+                "{ref}'s deadline {deadline} has passed; an extension must be requested before it",
+                ref=ref,
+                deadline=Day(item.deadline),
             )
         if to <= item.deadline:
             raise InvalidInput(
-                f"{to.isoformat()} is not later than {ref}'s deadline {item.deadline.isoformat()}"
+                "{to} is not later than {ref}'s deadline {deadline}",
+                to=Day(to),
+                ref=ref,
+                deadline=Day(item.deadline),
             )
         if to > item.bottom_line:
             raise InvalidInput(
-                f"{to.isoformat()} is after campaign {item.campaign}'s bottom line "
-                f"{item.bottom_line.isoformat()} (底线)"
+                "{to} is after campaign {campaign}'s bottom line {bottom} (底线)",
+                to=Day(to),
+                campaign=item.campaign,
+                bottom=Day(item.bottom_line),
             )
         if _pending(conn, item.id) is not None:
             raise TransitionRefused(
-                f"{ref} already has an extension request waiting for a decision"
+                "{ref} already has an extension request waiting for a decision", ref=ref
             )
         request_id = conn.execute(
             insert(extensions)
@@ -96,12 +108,14 @@ def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dic
         item = locked_item(conn, ref)
         pending = _pending(conn, item.id)
         if pending is None:
-            raise NotFound(f"{ref} has no extension request waiting for a decision")
+            raise NotFound("{ref} has no extension request waiting for a decision", ref=ref)
         role = relation(app.actor(), item.person_id, item.unit_id, item.leader_id)
         if role not in DECIDERS:
             raise TransitionRefused(
-                f"{actor} may not decide on {ref}'s extension: only the office or the campaign "
-                "leader may, not the unit that asked"
+                "{actor} may not decide on {ref}'s extension: only the office or the campaign "
+                "leader may, not the unit that asked",
+                actor=actor,
+                ref=ref,
             )
         status = "approved" if approve else "refused"
         conn.execute(
@@ -153,7 +167,11 @@ def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dic
 def _item_ref(text: str) -> str:
     kind, ref = normalise(text)
     if kind != "responsibility":
-        raise InvalidInput(f"{ref} is a {kind}; deadlines are extended on responsibility items")
+        raise InvalidInput(
+            "{ref} is a {kind}; deadlines are extended on responsibility items",
+            ref=ref,
+            kind=Term("kind", kind),
+        )
     return ref
 
 

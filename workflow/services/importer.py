@@ -23,6 +23,7 @@ from workflow.db.schema import imports, items, tasks
 from workflow.errors import ImportFailed, InvalidInput
 from workflow.escalation import local_today
 from workflow.i18n import Msg
+from workflow.identity import require_office
 from workflow.ledger.dates import DeadlineContext
 from workflow.ledger.reader import Ledger, LedgerFormatError, read_ledger
 from workflow.services.directory import find_campaign
@@ -51,6 +52,7 @@ class ImportSummary:
 
 def import_ledger(app: App, path: Path, campaign: str, *, update: bool = False) -> ImportSummary:
     db = app.ready_db()  # a database that cannot take the rows is said before reading them
+    require_office(app.actor(), Msg("import ledgers"))
     now = app.now()
     with db.read() as conn:
         target = find_campaign(conn, campaign)

@@ -32,6 +32,7 @@ from workflow.machines import Attempt, Machines
 from workflow.refs import normalise
 from workflow.rollup import rollup_state
 from workflow.services import notices
+from workflow.terms import Listing, Term
 
 ITEM_TRIGGERS = ("fix", "accept", "reject", "reopen")
 SYSTEM = "system"
@@ -51,9 +52,11 @@ class EvidenceFile:
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"evidence file {path}: {exc.strerror}") from None
+            raise InvalidInput(
+                "evidence file {path}: {reason}", path=str(path), reason=exc.strerror
+            ) from None
         if not content:
-            raise InvalidInput(f"evidence file {path} is empty")
+            raise InvalidInput("evidence file {path} is empty", path=str(path))
         return cls(path.name, content)
 
 
@@ -77,11 +80,18 @@ def fire(
     kind, ref = normalise(ref)
     if kind != "responsibility":
         raise InvalidInput(
-            f"{ref} is a {kind}; {trigger} acts on responsibility items (R...), and a {kind} "
-            "follows them"
+            "{ref} is a {kind}; {trigger} acts on responsibility items (R...), and a {kind} "
+            "follows them",
+            ref=ref,
+            kind=Term("kind", kind),
+            trigger=Term("action", trigger),
         )
     if trigger not in ITEM_TRIGGERS:
-        raise InvalidInput(f"{trigger} is not one of {', '.join(ITEM_TRIGGERS)}")
+        raise InvalidInput(
+            "{trigger} is not one of {triggers}",
+            trigger=trigger,
+            triggers=Listing([Term("action", t) for t in ITEM_TRIGGERS]),
+        )
     now = app.now()
     note = note.strip() if note and note.strip() else None
     with app.ready_db().write() as conn:
@@ -225,7 +235,7 @@ def locked_item(conn: Connection, ref: str) -> Any:
         query = query.with_for_update(of=items)
     row = conn.execute(query).first()
     if row is None:
-        raise NotFound(f"no responsibility item {ref}")
+        raise NotFound("no responsibility item {ref}", ref=ref)
     return row
 
 

@@ -18,6 +18,7 @@ from workflow.refs import allocate, normalise
 from workflow.services import notices
 from workflow.services.directory import find_campaign, find_person, find_unit, required
 from workflow.services.lifecycle import follow_children, roll_up
+from workflow.terms import Day, Term
 
 
 def add_problem(
@@ -28,7 +29,7 @@ def add_problem(
     source: str | None = None,
     category: str | None = None,
 ) -> str:
-    title = required(title, "problem title")
+    title = required(title, Msg("problem title"))
     now = app.now()
     version = app.machine_specs["problem"].version
     with app.ready_db().write() as conn:
@@ -65,7 +66,7 @@ def add_task(
 ) -> str:
     """`deadline_kind` immediate (立行立改: today plus the policy's immediate_days) or standing
     (长期坚持: no deadline) takes no `deadline`."""
-    title = required(title, "task title")
+    title = required(title, Msg("task title"))
     problem_ref = _ref_of_kind(problem, "problem")
     now = app.now()
     version = app.machine_specs["task"].version
@@ -77,7 +78,7 @@ def add_task(
             .where(problems.c.ref == problem_ref)
         ).first()
         if row is None:
-            raise NotFound(f"no problem {problem_ref}")
+            raise NotFound("no problem {ref}", ref=problem_ref)
         deadline = due_date(app, deadline_kind, deadline, row.policy)
         if deadline is not None:
             check_bottom_line(deadline, row.code, row.deadline)
@@ -118,7 +119,7 @@ def assign(
     deadline or its kind the item takes its task's (a standing task makes standing items)."""
     task_ref = _ref_of_kind(task, "task")
     if role not in ("lead", "cooperate"):
-        raise InvalidInput(f"role {role!r} must be lead or cooperate")
+        raise InvalidInput("role {role!r} must be lead or cooperate", role=role)
     now = app.now()
     version = app.machine_specs["responsibility"].version
     with app.ready_db().write() as conn:
@@ -138,7 +139,7 @@ def assign(
             .where(tasks.c.ref == task_ref)
         ).first()
         if row is None:
-            raise NotFound(f"no task {task_ref}")
+            raise NotFound("no task {ref}", ref=task_ref)
         if deadline is None and deadline_kind is None:
             kind, due = row.deadline_kind, row.deadline
         else:
@@ -150,7 +151,9 @@ def assign(
         unit_id = find_unit(conn, unit, active_only=True)
         person_row = find_person(conn, person, prefer_unit_id=unit_id, active_only=True)
         if person_row.unit_id != unit_id:  # 到人、到单位: the person answers for their own unit
-            raise InvalidInput(f"{person_row.name} is not a person of unit {unit}")
+            raise InvalidInput(
+                "{name} is not a person of unit {unit}", name=person_row.name, unit=unit
+            )
         (ref,) = allocate(conn, "responsibility", 1)
         attempt = Attempt(
             "responsibility",
@@ -228,13 +231,20 @@ def due_date(app: App, kind: str, given: date | None, policy_name: str) -> date 
 def check_bottom_line(deadline: date, campaign: str, bottom_line: date) -> None:
     if deadline > bottom_line:
         raise InvalidInput(
-            f"deadline {deadline.isoformat()} is after campaign {campaign}'s bottom line "
-            f"{bottom_line.isoformat()} (底线)"
+            "deadline {deadline} is after campaign {campaign}'s bottom line {bottom} (底线)",
+            deadline=Day(deadline),
+            campaign=campaign,
+            bottom=Day(bottom_line),
         )
 
 
 def _ref_of_kind(text: str, kind: str) -> str:
     found, ref = normalise(text)
     if found != kind:
-        raise InvalidInput(f"{ref} is a {found}; a {kind} ref is needed here")
+        raise InvalidInput(
+            "{ref} is a {kind}; a {wanted} ref is needed here",
+            ref=ref,
+            kind=Term("kind", found),
+            wanted=Term("kind", kind),
+        )
     return ref

@@ -24,11 +24,17 @@ from workflow.db.schema import (
     units,
 )
 from workflow.errors import InvalidInput, NotFound
+from workflow.i18n import Msg
 from workflow.refs import normalise
 from workflow.services.directory import find_person, find_unit
 
 LEVELS = ("none", "blue", "yellow", "red")
-KIND_WORDS = {"problem": "problem", "task": "task", "responsibility": "responsibility item"}
+# "no problem P9": one message per kind, so that each reads naturally in Chinese too.
+MISSING = {
+    "problem": Msg("no problem {ref}"),
+    "task": Msg("no task {ref}"),
+    "responsibility": Msg("no responsibility item {ref}"),
+}
 STATES = ("issued", "assigned", "fixed", "closed")
 KINDS = ("problem", "task", "responsibility")
 OPEN_STATES = ("issued", "assigned")
@@ -69,17 +75,21 @@ def list_rows(
     person: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     if kind not in KINDS:
-        raise InvalidInput(f"kind {kind!r} must be one of {', '.join(KINDS)}")
+        raise InvalidInput("kind {kind!r} must be one of {kinds}", kind=kind, kinds=", ".join(KINDS))
     if state is not None and state not in STATES:
-        raise InvalidInput(f"state {state!r} must be one of {', '.join(STATES)}")
+        raise InvalidInput(
+            "state {state!r} must be one of {states}", state=state, states=", ".join(STATES)
+        )
     if level is not None and level not in LEVELS:
-        raise InvalidInput(f"level {level!r} must be one of {', '.join(LEVELS)}")
+        raise InvalidInput(
+            "level {level!r} must be one of {levels}", level=level, levels=", ".join(LEVELS)
+        )
     unit_id = find_unit(conn, unit) if unit else None
     if (
         campaign is not None
         and conn.execute(select(campaigns.c.id).where(campaigns.c.code == campaign)).first() is None
     ):
-        raise NotFound(f"no campaign {campaign!r}")
+        raise NotFound("no campaign {code!r}", code=campaign)
     query = {"responsibility": _items_query, "task": _tasks_query, "problem": _problems_query}[
         kind
     ](unit_id, level)
@@ -237,7 +247,7 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
     table = {"responsibility": items, "task": tasks, "problem": problems}[kind]
     row = conn.execute(query.where(table.c.ref == ref)).mappings().first()
     if row is None:
-        raise NotFound(f"no {KIND_WORDS[kind]} {ref}")
+        raise NotFound(Msg(MISSING[kind].template, ref=ref))
     record = dict(row)
     if "rank" in record:
         record["level"] = LEVELS[int(record.pop("rank") or 0)]
@@ -285,7 +295,7 @@ def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
     kind, ref = normalise(ref)
     table = {"responsibility": items, "task": tasks, "problem": problems}[kind]
     if conn.execute(select(table.c.id).where(table.c.ref == ref)).first() is None:
-        raise NotFound(f"no {KIND_WORDS[kind]} {ref}")
+        raise NotFound(Msg(MISSING[kind].template, ref=ref))
     files: dict[int, list[dict[str, Any]]] = {}
     for e in conn.execute(
         select(evidence.c.event_id, evidence.c.filename, evidence.c.sha256)
@@ -342,7 +352,11 @@ def list_notices(
     )
     if status is not None:
         if status not in NOTICE_STATUSES:
-            raise InvalidInput(f"status {status!r} must be one of {', '.join(NOTICE_STATUSES)}")
+            raise InvalidInput(
+                "status {status!r} must be one of {statuses}",
+                status=status,
+                statuses=", ".join(NOTICE_STATUSES),
+            )
         query = query.where(notices.c.status == status)
     if ref is not None:
         query = query.where(items.c.ref == normalise(ref)[1])
