@@ -21,7 +21,7 @@ from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
 from workflow.i18n import LANGS, Msg
-from workflow.output import FORMATS, HEADERS, WEEKDAYS, deadline_text, plural, render
+from workflow.output import FORMATS, HEADERS, WEEKDAYS, deadline_text, render
 from workflow.services import demo as demo_service
 from workflow.services import directory, extensions, importer, lifecycle, lists, queries
 from workflow.services import sweep as sweep_service
@@ -35,6 +35,7 @@ from workflow.services.queries import (
     TABLE_COLUMNS,
 )
 from workflow.settings import load_settings
+from workflow.terms import Day, Term, raised_text
 
 HISTORY_FIELDS = ("at", "actor", "trigger", "from", "to", "note")
 
@@ -104,20 +105,23 @@ def _usage_message(exc: click.UsageError) -> Msg | None:
 # click's own wording of the other common usage errors, matched on its English text.
 _USAGE_PATTERNS: list[tuple[str, Msg]] = [
     (r"No such command (?P<name>'.*')\.", Msg("No such command {name}.")),
-    (r"Got unexpected extra argument \((?P<args>.*)\)", Msg("Got unexpected extra argument ({args})")),
-    (r"Got unexpected extra arguments \((?P<args>.*)\)", Msg("Got unexpected extra arguments ({args})")),
+    (r"Got unexpected extra argument \((?P<args>.*)\)",
+     Msg("Got unexpected extra argument ({args})")),
+    (r"Got unexpected extra arguments \((?P<args>.*)\)",
+     Msg("Got unexpected extra arguments ({args})")),
     (r"Missing command\.", Msg("Missing command.")),
     (r"Option (?P<name>'.*') requires an argument\.", Msg("Option {name} requires an argument.")),
-]
+]  # fmt: skip
 _VALUE_PATTERNS: list[tuple[str, Msg]] = [
     (r"(?P<value>'.*') is not one of (?P<choices>.*)\.", Msg("{value} is not one of {choices}.")),
     (r"(?P<value>'.*') is not (?P<choice>'.*')\.", Msg("{value} is not {choice}.")),
     (r"(?P<value>'.*') is not a valid integer\.", Msg("{value} is not a valid integer.")),
     (r"(?P<value>'.*') is not a valid float\.", Msg("{value} is not a valid float.")),
-    (r"(?P<value>.*) is not in the range (?P<range>.*)\.", Msg("{value} is not in the range {range}.")),
+    (r"(?P<value>.*) is not in the range (?P<range>.*)\.",
+     Msg("{value} is not in the range {range}.")),
     (r"File (?P<file>'.*') does not exist\.", Msg("File {file} does not exist.")),
     (r"File (?P<file>'.*') is a directory\.", Msg("File {file} is a directory.")),
-]
+]  # fmt: skip
 
 
 def _bad_value(text: str) -> Msg | str:
@@ -223,16 +227,17 @@ def init(app: App) -> None:
     before, after = upgrade(app.db)
     name = app.db.display_name
     if before is None:
-        click.echo(f"Initialised {name} (schema {after}).")
+        say(app, "Initialised {name} (schema {after}).", name=name, after=after)
     elif before == after:
-        click.echo(f"{name} is up to date (schema {after}).")
+        say(app, "{name} is up to date (schema {after}).", name=name, after=after)
     else:
-        click.echo(f"Upgraded {name} from schema {before} to {after}.")
+        say(app, "Upgraded {name} from schema {before} to {after}.", name=name, before=before,
+            after=after)  # fmt: skip
     with app.db.write() as conn:
         seeded = seed_if_empty(conn)
     if seeded:
-        click.echo(f"Working-day calendar: {seeded} statutory holidays and make-up working days "
-                   "seeded from chinese-calendar.")  # fmt: skip
+        say(app, "Working-day calendar: {count} statutory holidays and make-up working days "
+            "seeded from chinese-calendar.", count=seeded)  # fmt: skip
 
 
 @main.group()
@@ -366,7 +371,7 @@ def unit_retire(app: App, unit_: str) -> None:
         say(app, "Retired unit {unit}.", unit=done.subject)
 
 
-def _say_changed(app: App, what: Msg, fields: list[str]) -> None:
+def _say_changed(app: App, what: Msg | str, fields: list[str]) -> None:
     from workflow.services.changes import FieldNames
 
     if fields:
@@ -485,7 +490,7 @@ def person_set(
 
     done = directory_edit.set_person(app, name, name=new_name, email=email, phone=phone,
                                      head=head, role=role, login=login)  # fmt: skip
-    _say_changed(app, Msg("{name}", name=done.subject), done.fields)
+    _say_changed(app, done.subject, done.fields)
 
 
 @person.command("move")
@@ -662,10 +667,11 @@ def assign(
                             deadline_kind=kind, role=role))  # fmt: skip
 
 
-def _report(outcome: lifecycle.Outcome) -> None:
-    click.echo(f"{outcome.ref}: {outcome.from_state} -> {outcome.to_state}")
-    for ref, before, after in outcome.rolled_up:
-        click.echo(f"{ref}: {before} -> {after}")
+def _report(app: App, outcome: lifecycle.Outcome) -> None:
+    """`R1: assigned -> fixed`, then each task and problem that followed (R1：已交办 → 已整改)."""
+    moves = [(outcome.ref, outcome.from_state, outcome.to_state), *outcome.rolled_up]
+    for ref, before, after in moves:
+        say(app, "{ref}: {before} -> {after}", ref=ref, before=Msg(before), after=Msg(after))
 
 
 @main.command()
@@ -680,7 +686,7 @@ def _report(outcome: lifecycle.Outcome) -> None:
 def fix(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) -> None:
     """Report REF fixed (报结), with a note and optional evidence."""
     files = [lifecycle.EvidenceFile.read(path) for path in evidence_paths]
-    _report(lifecycle.fire(app, ref, "fix", note=note, evidence_files=files))
+    _report(app, lifecycle.fire(app, ref, "fix", note=note, evidence_files=files))
 
 
 @main.command()
@@ -712,7 +718,7 @@ def progress(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) ->
 @pass_app
 def accept(app: App, ref: str, note: str | None) -> None:
     """Acceptance check passed: close REF (销号)."""
-    _report(lifecycle.fire(app, ref, "accept", note=note))
+    _report(app, lifecycle.fire(app, ref, "accept", note=note))
 
 
 @main.command()
@@ -721,7 +727,7 @@ def accept(app: App, ref: str, note: str | None) -> None:
 @pass_app
 def reject(app: App, ref: str, note: str) -> None:
     """Send a fixed REF back to its unit (退回)."""
-    _report(lifecycle.fire(app, ref, "reject", note=note))
+    _report(app, lifecycle.fire(app, ref, "reject", note=note))
 
 
 @main.command()
@@ -730,7 +736,7 @@ def reject(app: App, ref: str, note: str) -> None:
 @pass_app
 def reopen(app: App, ref: str, reason: str) -> None:
     """Reopen a closed REF."""
-    _report(lifecycle.fire(app, ref, "reopen", note=reason))
+    _report(app, lifecycle.fire(app, ref, "reopen", note=reason))
 
 
 @main.command()
@@ -759,7 +765,7 @@ def show(app: App, ref: str, fmt: str) -> None:
             click.echo()
             _print("table", app, record[key], TABLE_COLUMNS[kind])
     for file in record.get("evidence", []):
-        click.echo(f"evidence: {file['filename']}  sha256 {file['sha256']}  {file['size']} bytes")
+        say(app, "evidence: {filename}  sha256 {sha256}  {size} bytes", **file)
 
 
 @main.command()
@@ -862,15 +868,18 @@ def sweep(app: App, at_text: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
-    raised = ", ".join(f"{level} {n}" for level, n in report.raised.items())
-    when = report.at.astimezone(app.settings.zone)
-    queued = plural(report.notices, "notice")
-    click.echo(f"Sweep at {when:%Y-%m-%d %H:%M}: raised {raised}; {queued} queued.")
+    when = f"{report.at.astimezone(app.settings.zone):%Y-%m-%d %H:%M}"
+    raised = raised_text(report.raised)
+    if report.notices == 1:
+        say(app, "Sweep at {when}: raised {raised}; 1 notice queued.", when=when, raised=raised)
+    else:
+        say(app, "Sweep at {when}: raised {raised}; {count} notices queued.", when=when,
+            raised=raised, count=report.notices)  # fmt: skip
     if any(report.progress.values()):
         say(app, "Standing items with a missed progress report: blue {blue}, yellow {yellow}.",
             **report.progress)  # fmt: skip
     for year in report.assumed_years:
-        click.echo(f"No published holiday schedule for {year}: Monday-Friday assumed.")
+        say(app, "No published holiday schedule for {year}: Monday-Friday assumed.", year=year)
 
 
 @main.command()
@@ -967,7 +976,8 @@ def extend(app: App, ref: str, to_text: str, reason: str) -> None:
     """Request a deadline extension (延期) for REF, before its deadline passes."""
     to = parse_date(to_text, "--to")
     number = extensions.request(app, ref, to=to, reason=reason)
-    click.echo(f"{ref.upper()}: extension to {to.isoformat()} requested (#{number}).")
+    say(app, "{ref}: extension to {to} requested (#{number}).", ref=ref.strip().upper(),
+        to=Day(to), number=number)  # fmt: skip
 
 
 @main.group()
@@ -982,8 +992,10 @@ def extension() -> None:
 def extension_approve(app: App, ref: str, note: str | None) -> None:
     """Approve REF's pending request: the deadline moves and warnings start again."""
     result = extensions.decide(app, ref, approve=True, note=note)
-    click.echo(f"{result['ref']}: extension approved, deadline {result['deadline']} "
-               f"(originally {result['original_deadline']}), level {result['level']}.")  # fmt: skip
+    say(app, "{ref}: extension approved, deadline {deadline} (originally {original}), level "
+        "{level}.", ref=result["ref"], deadline=Day(date.fromisoformat(result["deadline"])),
+        original=Day(date.fromisoformat(result["original_deadline"])),
+        level=Term("level", result["level"]))  # fmt: skip
 
 
 @extension.command("refuse")
@@ -993,7 +1005,8 @@ def extension_approve(app: App, ref: str, note: str | None) -> None:
 def extension_refuse(app: App, ref: str, note: str | None) -> None:
     """Refuse REF's pending request: the deadline stays as it was."""
     result = extensions.decide(app, ref, approve=False, note=note)
-    click.echo(f"{result['ref']}: extension refused, deadline stays {result['deadline']}.")
+    say(app, "{ref}: extension refused, deadline stays {deadline}.", ref=result["ref"],
+        deadline=Day(date.fromisoformat(result["deadline"])))  # fmt: skip
 
 
 @main.group()
@@ -1058,14 +1071,16 @@ def _print(
 CALENDAR_FIELDS = ("day", "weekday", "kind", "name", "source")
 
 _CALENDAR_SOURCES = {
-    "chinese-calendar": "from chinese-calendar",
-    "manual": "set by hand",
-    "file": "from an imported file",
+    "chinese-calendar": Msg("from chinese-calendar"),
+    "manual": Msg("set by hand"),
+    "file": Msg("from an imported file"),
 }
 
 
-def _day_text(day: date) -> str:
-    return f"{day.isoformat()} ({WEEKDAYS[day.weekday()].title()})"
+def _day_text(day: date) -> Msg:
+    """2020-10-08 (Thursday) / 2020年10月8日（星期四）."""
+    weekday = Term("weekday", WEEKDAYS[day.weekday()].title())
+    return Msg("{day} ({weekday})", day=Day(day), weekday=weekday)
 
 
 @main.group("calendar")
@@ -1091,12 +1106,10 @@ def calendar_list(app: App, year: int | None, fmt: str) -> None:
     if summary is None or fmt != "table":
         return
     if summary["published"]:
-        click.echo(
-            f"{year}: {summary['holidays']} holidays and "
-            f"{summary['workdays']} make-up working days listed."
-        )
+        say(app, "{year}: {holidays} holidays and {workdays} make-up working days listed.",
+            year=year, holidays=summary["holidays"], workdays=summary["workdays"])  # fmt: skip
     else:
-        click.echo(f"{year}: no published schedule; Monday-Friday assumed.")
+        say(app, "{year}: no published schedule; Monday-Friday assumed.", year=year)
 
 
 @calendar_.command("check")
@@ -1109,23 +1122,34 @@ def calendar_check(app: App, day: str) -> None:
     when = parse_date(day, "DATE")
     with app.ready_db().read() as conn:
         status = calendar_days.check(conn, when)
-    name = f" {status.name}" if status.name else ""
-    source = _CALENDAR_SOURCES.get(status.source or "", status.source)
-    why = {
-        "holiday": f"holiday{name}, {source}",
-        "workday": (
-            f"make-up working day 调休 for{name or ' a holiday'}, {source}"
-            if when.weekday() >= 5
-            else f"listed as a working day{name}, {source}"
-        ),
-        "weekend": "weekend",
-        "weekday": "Monday to Friday",
-    }[status.reason]
+    why = _why(status, when)
     if not status.published:
-        assumed = f"no published schedule for {when.year}: Monday-Friday assumed"
-        why = assumed if status.reason == "weekday" else f"{why}; {assumed}"
-    verdict = "a working day" if status.working else "not a working day"
-    click.echo(f"{_day_text(when)} is {verdict}: {why}.")
+        assumed = Msg("no published schedule for {year}: Monday-Friday assumed", year=when.year)
+        why = assumed if status.reason == "weekday" else Msg("{why}; {assumed}", why=why,
+                                                               assumed=assumed)  # fmt: skip
+    if status.working:
+        say(app, "{day} is a working day: {why}.", day=_day_text(when), why=why)
+    else:
+        say(app, "{day} is not a working day: {why}.", day=_day_text(when), why=why)
+
+
+def _why(status: Any, when: date) -> Msg:
+    """Why a day is or is not a working day, as `calendar check` says it."""
+    name = status.name
+    source = _CALENDAR_SOURCES.get(status.source or "", status.source)
+    if status.reason == "holiday":
+        if name:
+            return Msg("holiday {name}, {source}", name=name, source=source)
+        return Msg("holiday, {source}", source=source)
+    if status.reason == "workday" and when.weekday() >= 5:
+        if name:
+            return Msg("make-up working day 调休 for {name}, {source}", name=name, source=source)
+        return Msg("make-up working day 调休 for a holiday, {source}", source=source)
+    if status.reason == "workday":
+        if name:
+            return Msg("listed as a working day {name}, {source}", name=name, source=source)
+        return Msg("listed as a working day, {source}", source=source)
+    return Msg("weekend") if status.reason == "weekend" else Msg("Monday to Friday")
 
 
 @calendar_.command("set")
@@ -1145,9 +1169,17 @@ def calendar_set(app: App, day: str, kind: str, name: str | None) -> None:
 
     when = parse_date(day, "DATE")
     calendar_days.set_day(app, when, kind, name)
-    what = "a working day" if kind.lower() in ("workday", "班") else "a holiday"
-    label = f" ({name.strip()})" if name and name.strip() else ""
-    click.echo(f"{_day_text(when)} is now {what}{label}.")
+    label = name.strip() if name and name.strip() else None
+    shown = _day_text(when)
+    if kind.lower() in ("workday", "班"):
+        if label:
+            say(app, "{day} is now a working day ({name}).", day=shown, name=label)
+        else:
+            say(app, "{day} is now a working day.", day=shown)
+    elif label:
+        say(app, "{day} is now a holiday ({name}).", day=shown, name=label)
+    else:
+        say(app, "{day} is now a holiday.", day=shown)
 
 
 @calendar_.command("unset")
@@ -1159,8 +1191,10 @@ def calendar_unset(app: App, day: str) -> None:
 
     when = parse_date(day, "DATE")
     calendar_days.unset_day(app, when)
-    verdict = "a working day" if when.weekday() < 5 else "not a working day"
-    click.echo(f"{_day_text(when)} follows Monday-Friday again: {verdict}.")
+    if when.weekday() < 5:
+        say(app, "{day} follows Monday-Friday again: a working day.", day=_day_text(when))
+    else:
+        say(app, "{day} follows Monday-Friday again: not a working day.", day=_day_text(when))
 
 
 @calendar_.command("import")
@@ -1172,7 +1206,7 @@ def calendar_import(app: App, file: Path) -> None:
     from workflow.services import calendar_days
 
     count = calendar_days.import_file(app, file)
-    click.echo(f"Imported {count} days from {file}.")
+    say(app, "Imported {count} days from {file}.", count=count, file=str(file))
 
 
 @calendar_.command("seed")
@@ -1188,7 +1222,7 @@ def calendar_seed(app: App, years: tuple[int, ...]) -> None:
 
     added = calendar_days.seed(app, years or None)
     span = calendar_days.years_text(years or chinese_calendar_years())
-    click.echo(f"Added {added} days from chinese-calendar for {span}.")
+    say(app, "Added {count} days from chinese-calendar for {years}.", count=added, years=span)
 
 
 # --- end calendar commands ---

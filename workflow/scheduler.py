@@ -52,7 +52,9 @@ def sweep_trigger(app: App, every_seconds: int | None = None) -> BaseTrigger:
     try:
         crons = [CronTrigger.from_crontab(part.strip(), timezone=zone) for part in text.split(";")]
     except ValueError as exc:
-        raise InvalidInput("RECTIFY_SWEEP_CRON {text!r}: {reason}", text=text, reason=str(exc)) from None
+        raise InvalidInput(
+            "RECTIFY_SWEEP_CRON {text!r}: {reason}", text=text, reason=str(exc)
+        ) from None
     return crons[0] if len(crons) == 1 else OrTrigger(crons)
 
 
@@ -93,6 +95,7 @@ def run(
 
     def tell(template: str, /, **params: Any) -> None:
         say(Msg(template, **params).to(lang))
+
     trigger = sweep_trigger(app, sweep_every)
     scheduler = BlockingScheduler(
         jobstores={"default": MemoryJobStore()},
@@ -168,4 +171,3 @@ def _describe(trigger: Any, every: int | None) -> str | Msg:
     if every:
         return Msg("every {seconds} s", seconds=every)
     return str(trigger) if not isinstance(trigger, OrTrigger) else DEFAULT_SWEEP
-

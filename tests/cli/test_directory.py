@@ -195,12 +195,12 @@ def test_person_set_name_contacts_head_role_and_login(items: Rectify) -> None:
     assert items.json("list")[0]["person"] == "陈干部"
     rows = items.json("history", "陈干部", "--kind", "person")
     assert [(r["field"], r["old"], r["new"]) for r in rows] == [
+        ("name", "陈干", "陈干部"),
         ("email", None, "cg@gov.test"),
         ("phone", None, "13900000001"),
-        ("login", None, "chengan"),
-        ("name", "陈干", "陈干部"),
         ("head", "false", "true"),
         ("role", "unit", "leader"),
+        ("login", None, "chengan"),
     ]
     items.ok("person", "set", "陈干部", "--login", "")
     assert items.json("person", "show", "陈干部")[0]["login"] is None

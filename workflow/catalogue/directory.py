@@ -93,7 +93,7 @@ ZH: dict[str, str] = {
     ),
     "campaign {campaign}'s bottom line cannot move to {day}: {refs} not closed are due later "
     "(the latest on {latest}); move their deadlines first": (
-        "专项 {campaign} 的底线不能提前到 {day}：未销号的 {refs} 整改时限更晚（最晚 {latest}），"
+        "专项 {campaign} 的底线不能提前到 {day}：未销号的 {refs}整改时限更晚（最晚 {latest}），"
         "请先调整这些时限"
     ),
     "{refs} and {more} more": "{refs} 等共 {total} 项",

@@ -149,9 +149,7 @@ def import_file(app: App, path: Path) -> int:
     if long_names:
         raise InvalidInput(_nothing_imported(source, long_names))
     if not entries:
-        raise InvalidInput(
-            "{file}: lists no days; expected CSV lines date,kind,name", file=source
-        )
+        raise InvalidInput("{file}: lists no days; expected CSV lines date,kind,name", file=source)
     with app.ready_db().write() as conn:
         require_office(app.actor(), Msg("edit the working-day calendar"))
         _upsert(conn, entries, FILE)

@@ -232,15 +232,16 @@ def set_person(
             ).scalar()
             if owner is not None:
                 raise InvalidInput("login {login!r} is already someone else's", login=login)
-        texts = {"email": email, "phone": phone, "login": login}
-        values: dict[str, Any] = {c: _blank(v) for c, v in texts.items() if v is not None}
-        values.update(
-            {
-                c: v
-                for c, v in {"name": name, "is_head": head, "role": role}.items()
-                if v is not None
-            }
-        )
+        wanted: dict[str, Any] = {
+            "name": name,
+            "email": _blank(email) if email is not None else None,
+            "phone": _blank(phone) if phone is not None else None,
+            "is_head": head,
+            "role": role,
+            "login": _blank(login) if login is not None else None,
+        }
+        given = (name, email, phone, head, role, login)  # None: not given; '' clears
+        values = {c: v for (c, v), g in zip(wanted.items(), given, strict=True) if g is not None}
         fields = changes.log(
             conn,
             kind="person",

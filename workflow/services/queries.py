@@ -75,7 +75,9 @@ def list_rows(
     person: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     if kind not in KINDS:
-        raise InvalidInput("kind {kind!r} must be one of {kinds}", kind=kind, kinds=", ".join(KINDS))
+        raise InvalidInput(
+            "kind {kind!r} must be one of {kinds}", kind=kind, kinds=", ".join(KINDS)
+        )
     if state is not None and state not in STATES:
         raise InvalidInput(
             "state {state!r} must be one of {states}", state=state, states=", ".join(STATES)
