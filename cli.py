@@ -91,20 +91,25 @@ def _usage_message(exc: click.UsageError) -> Msg | None:
         return Msg("Invalid value for {name}: {problem}", name=name,
                    problem=_bad_value(exc.message))  # fmt: skip
     if isinstance(exc, click.NoSuchOption):
-        if not exc.possibilities:
-            return Msg("No such option {name!r}.", name=exc.option_name)
-        shown = ", ".join(repr(p) for p in sorted(exc.possibilities))
-        if len(exc.possibilities) == 1:
-            return Msg("No such option {name!r}. Did you mean {possibility}?",
-                       name=exc.option_name, possibility=shown)  # fmt: skip
-        return Msg("No such option {name!r}. (Did you mean one of: {possibilities}?)",
-                   name=exc.option_name, possibilities=shown)  # fmt: skip
+        return _no_such(exc.possibilities, Msg("No such option {name!r}.", name=exc.option_name))
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        return _no_such(exc.possibilities, Msg("No such command {name!r}.", name=exc.command_name))
     return _matched(_USAGE_PATTERNS, exc.message)
+
+
+def _no_such(possibilities: list[str] | None, message: Msg) -> Msg:
+    """An unknown option or command, with click's guesses at what was meant."""
+    if not possibilities:
+        return message
+    shown = ", ".join(repr(p) for p in sorted(possibilities))
+    if len(possibilities) == 1:
+        return Msg("{message} Did you mean {possibility}?", message=message, possibility=shown)
+    return Msg("{message} (Did you mean one of: {possibilities}?)", message=message,
+               possibilities=shown)  # fmt: skip
 
 
 # click's own wording of the other common usage errors, matched on its English text.
 _USAGE_PATTERNS: list[tuple[str, Msg]] = [
-    (r"No such command (?P<name>'.*')\.", Msg("No such command {name}.")),
     (r"Got unexpected extra argument \((?P<args>.*)\)",
      Msg("Got unexpected extra argument ({args})")),
     (r"Got unexpected extra arguments \((?P<args>.*)\)",
@@ -600,10 +605,10 @@ def campaign_set(
 ) -> None:
     """Change campaign CODE's name, bottom line, leader or policy (office staff); recorded in
     its history."""
-    from workflow.services import directory_edit
+    from workflow.services import directory_campaign
 
     due = parse_date(deadline, "--deadline") if deadline is not None else None
-    done = directory_edit.set_campaign(app, code, name=name, deadline=due, leader=leader,
+    done = directory_campaign.set_campaign(app, code, name=name, deadline=due, leader=leader,
                                        policy=policy)  # fmt: skip
     _say_changed(app, Msg("campaign {code}", code=done.subject), done.fields)
 

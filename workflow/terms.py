@@ -59,7 +59,7 @@ class Either(Msg):
         return ("或" if lang == "zh" else " or ").join(text(e, lang) for e in self.entries)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.entries == other.entries  # type: ignore[attr-defined]
+        return isinstance(other, type(self)) and self.entries == other.entries
 
     def __hash__(self) -> int:
         return hash(self.entries)
@@ -78,7 +78,7 @@ class Listing(Msg):
         return ("、" if lang == "zh" else ", ").join(text(e, lang) for e in self.entries)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.entries == other.entries  # type: ignore[attr-defined]
+        return isinstance(other, type(self)) and self.entries == other.entries
 
     def __hash__(self) -> int:
         return hash(self.entries)

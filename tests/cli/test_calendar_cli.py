@@ -137,7 +137,10 @@ def test_check_of_an_unpublished_year_assumes_monday_to_friday(r: Rectify) -> No
     )
     r.lang = "zh"
     assert r.ok("calendar", "list", "--year", "2027") == (
-        "日期  星期  类型  名称  来源\n2027: no published schedule; Monday-Friday assumed.\n"
+        "日期  星期  类型  名称  来源\n2027 年：没有公布的节假日安排，按周一至周五为工作日计算。\n"
+    )
+    assert r.ok("calendar", "check", "2027-10-02") == (
+        "2027年10月2日（星期六）不是工作日：周末；2027 年没有公布的节假日安排，按周一至周五计算。\n"
     )
 
 
@@ -198,7 +201,7 @@ def test_table_is_aligned_for_chinese(r: Rectify) -> None:
         "2027年10月7日   星期四  放假      国庆节  文件导入",
         "2027年10月9日   星期六  调休上班  国庆节  文件导入",
         "2027年12月31日  星期五  放假      县庆    手工设置",
-        "2027: 18 holidays and 3 make-up working days listed.",
+        "2027 年：已列出放假 18 天、调休上班 3 天。",
     ]
     english = r.ok("--lang", "en", "calendar", "list", "--year", "2027").splitlines()
     assert english[0] == "day         weekday    kind         name    source"

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.cli.test_warnings import setup_campaign
@@ -26,7 +27,8 @@ COMMAND = [sys.executable, "-c", "from cli import main; main()"]
 def scheduler(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*COMMAND, "scheduler", "run", *args],
-        env={**os.environ, "RECTIFY_USER": "李督查", **env},  # the office runs the scheduler
+        # the office runs the scheduler; its lines are in English unless a test asks for zh
+        env={**os.environ, "RECTIFY_USER": "李督查", "RECTIFY_LANG": "en", **env},
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -71,13 +73,23 @@ def test_two_schedulers_send_each_notice_once(
     assert sorted(swept) == [0, 1]
 
 
-def test_ctrl_c_stops_the_scheduler_cleanly(rectify: Rectify) -> None:
-    run = scheduler({"RECTIFY_DB": rectify.db_url}, "--deliver-every", "1")
+# (language, how the first line starts, the default schedule, the last line)
+SCHEDULER_LINES = [
+    ("en", "scheduler ", "every 30 minutes from 07:00 to 22:00", "scheduler stopped"),
+    ("zh", "调度器 ", "巡查 07:00 至 22:00 每 30 分钟一次，每 1 秒发送一次", "调度器已停止"),
+]
+
+
+@pytest.mark.parametrize(("lang", "start", "schedule", "stopped"), SCHEDULER_LINES)
+def test_ctrl_c_stops_the_scheduler_cleanly(
+    rectify: Rectify, lang: str, start: str, schedule: str, stopped: str
+) -> None:
+    run = scheduler({"RECTIFY_DB": rectify.db_url, "RECTIFY_LANG": lang}, "--deliver-every", "1")
     assert run.stderr is not None
     first = run.stderr.readline()
-    assert first.startswith("scheduler ") and "every 30 minutes from 07:00 to 22:00" in first
+    assert first.startswith(start) and schedule in first
     run.send_signal(signal.SIGINT)
     _, rest = run.communicate(timeout=60)
     assert run.returncode == 0
-    assert rest.rstrip().endswith("scheduler stopped")
+    assert rest.rstrip().endswith(stopped)
     assert "Traceback" not in rest

@@ -218,13 +218,11 @@ ZH: dict[str, str] = {
     "Missing argument {name}. Choose from: {choices}": "缺少参数 {name}。可选：{choices}",
     "Invalid value for {name}: {problem}": "{name} 的值无效：{problem}",
     "No such option {name!r}.": "没有选项 {name!r}。",
-    "No such option {name!r}. Did you mean {possibility}?": (
-        "没有选项 {name!r}。是否要用 {possibility}？"
+    "No such command {name!r}.": "没有命令 {name!r}。",
+    "{message} Did you mean {possibility}?": "{message}是否要用 {possibility}？",
+    "{message} (Did you mean one of: {possibilities}?)": (
+        "{message}（是否要用 {possibilities} 之一？）"
     ),
-    "No such option {name!r}. (Did you mean one of: {possibilities}?)": (
-        "没有选项 {name!r}。（是否要用 {possibilities} 之一？）"
-    ),
-    "No such command {name}.": "没有命令 {name}。",
     "Got unexpected extra argument ({args})": "多余的参数（{args}）",
     "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
     "Missing command.": "缺少子命令。",
