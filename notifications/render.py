@@ -38,6 +38,7 @@ EVENTS = (
     "rejected",
     "extension_approved",
     "extension_refused",
+    "handover",
 )
 WARNING_EVENTS = ("blue", "yellow", "red")
 LEVEL_NAMES = {

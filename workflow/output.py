@@ -237,6 +237,8 @@ def _plain(value: Any) -> Any:
 def _cell(value: Any) -> Any:
     """A CSV cell: nested lists (evidence) as JSON, formulas defused."""
     value = _plain(value)
+    if isinstance(value, bool):  # as JSON writes them, not Python's True/False
+        return "true" if value else "false"
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False)
     return _defuse(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -402,10 +403,20 @@ def test_retire_with_handover_moves_the_items_audits_and_notifies(items: Rectify
     assert {n["recipient"] for n in later if n["ref"] == "R4"} <= {"城关镇", "王书记"}
 
 
-def test_a_retired_person_and_unit_take_no_new_items(items: Rectify) -> None:
+def test_a_retired_person_and_unit_take_no_new_items(items: Rectify, tmp_path: Path) -> None:
     items.ok("person", "retire", "何乡")
     line = refused(items, "assign", "T1", "--unit", "hqx", "--person", "何乡")
     assert line == "Error: 何乡 is retired and takes no new items"
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "序号,问题描述,整改措施,责任单位,责任人,整改时限\n"
+        "1,档案不全,补齐档案,红旗乡,何乡,2020-10-01\n",
+        encoding="utf-8",
+    )
+    assert refused(items, "import", str(ledger), "--campaign", "TP") == (
+        "Error: 台账.csv: 1 error, nothing imported: row 2, 责任人: 何乡 is retired and takes "
+        "no new items"
+    )
     assert "retired and may no longer act" in items.fails("unit", "list", actor="何乡")
 
     items.ok("person", "add", "小何", "--unit", "hqx")

@@ -461,7 +461,9 @@ def test_templates_sit_where_package_data_finds_them() -> None:
         assert all(p.is_file() for p in folder.iterdir())  # templates/<lang>/<file>, no deeper
     assert names["zh"] == names["en"]
     kinds = ("subject", "email", "sms")
-    bases = ("assigned", "warning", "rejected", "extension_approved", "extension_refused")
+    bases = (
+        "assigned", "warning", "rejected", "extension_approved", "extension_refused", "handover",
+    )  # fmt: skip
     # _progress.*.j2: the missed progress report of a standing item, included by warning.*.j2.
     imports = {"_macros.j2"} | {f"_progress.{k}.j2" for k in kinds}
     assert names["zh"] == {f"{b}.{k}.j2" for b in bases for k in kinds} | imports

@@ -55,7 +55,13 @@ class Directory:
         self.unit_ids: dict[str, int] = {}
         self.groups: dict[str, list[int]] = {}
         self.unit_names: dict[int, str] = {}
-        for u in conn.execute(select(units.c.id, units.c.code, units.c.name, units.c.unit_group)):
+        # Retired units and people take no new items: they are named as such, not as unknown.
+        self.retired: set[str] = set()
+        columns = (units.c.id, units.c.code, units.c.name, units.c.unit_group, units.c.active)
+        for u in conn.execute(select(*columns)):
+            if not u.active:
+                self.retired.update((u.code, u.name))
+                continue
             self.unit_ids[u.code] = self.unit_ids[u.name] = u.id
             self.unit_names[u.id] = u.name
             if u.unit_group:
@@ -63,8 +69,11 @@ class Directory:
         self.people: dict[str, list[tuple[int, int]]] = {}
         self.heads: dict[int, int] = {}
         for p in conn.execute(
-            select(people.c.id, people.c.name, people.c.unit_id, people.c.is_head)
+            select(people.c.id, people.c.name, people.c.unit_id, people.c.is_head, people.c.active)
         ):
+            if not p.active:
+                self.retired.add(p.name)
+                continue
             self.people.setdefault(p.name, []).append((p.id, p.unit_id))
             if p.is_head:
                 self.heads[p.unit_id] = p.id
@@ -158,6 +167,11 @@ class Checker:
             self.error(row, "unit", Msg("is empty; every item needs a responsible unit"))
             return []
         unit_ids = self.directory.units_for(row.unit)
+        if unit_ids is None and row.unit in self.directory.retired:
+            self.error(
+                row, "unit", Msg("unit {unit} is retired and takes no new items", unit=row.unit)
+            )
+            return []
         if unit_ids is None:
             self.error(
                 row, "unit", Msg("unknown unit {unit!r} (give its code or name)", unit=row.unit)
@@ -167,6 +181,11 @@ class Checker:
             self.error(row, "person", Msg("is empty; every item needs a responsible person"))
             return []
         matches = self.directory.people.get(row.person, [])
+        if not matches and row.person in self.directory.retired:
+            self.error(
+                row, "person", Msg("{name} is retired and takes no new items", name=row.person)
+            )
+            return []
         if not matches:
             self.error(row, "person", Msg("unknown person {person!r}", person=row.person))
             return []
