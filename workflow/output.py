@@ -65,6 +65,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "deadline": "整改时限",
         "deadline_kind": "时限类型",
         "last_progress_at": "最近进展",
+        "ledger_note": "台账记载",
         "unit": "责任单位",
         "person": "责任人",
         "task": "任务",

@@ -260,6 +260,7 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
                 items.c.deadline_version,
                 items.c.extension_count,
                 items.c.last_progress_at,
+                items.c.ledger_note,
             ).where(items.c.ref == ref)
         ).one()
         record.update(extra._asdict())
