@@ -553,7 +553,7 @@ def campaign_add(
     due = parse_date(deadline, "--deadline")
     directory.add_campaign(app, code, name, deadline=due, policy=policy, leader=leader)
     say(app, "Added campaign {code} {name}, bottom line {deadline}.", code=code,
-        name=name.strip(), deadline=due.isoformat())  # fmt: skip
+        name=name.strip(), deadline=Day(due))  # fmt: skip
 
 
 @campaign.command("list")
@@ -713,7 +713,7 @@ def progress(app: App, ref: str, note: str, evidence_paths: tuple[Path, ...]) ->
     if done.level_before != done.level:
         say(app, "{ref}: the missed-report warning is lifted.", ref=done.ref)
     if done.next_due is not None:
-        day = done.next_due.astimezone(app.settings.zone).date().isoformat()
+        day = Day(done.next_due.astimezone(app.settings.zone).date())
         say(app, "Next progress report due by {day}.", day=day)
 
 
@@ -851,7 +851,7 @@ def import_(app: App, file: Path, campaign_: str, update: bool) -> None:
         for ref, deadline in summary.moved:
             moved.setdefault(deadline, []).append(ref)
         for deadline, refs in moved.items():
-            say(app, "Deadline moved to {deadline}: {refs}.", deadline=deadline.isoformat(),
+            say(app, "Deadline moved to {deadline}: {refs}.", deadline=Day(deadline),
                 refs=Listing(refs))  # fmt: skip
     if summary.items:
         say(app, "Imported {problems} problems, {tasks} tasks and {items} responsibility items "

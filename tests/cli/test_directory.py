@@ -242,12 +242,12 @@ def test_a_bottom_line_before_open_deadlines_is_refused_naming_them(items: Recti
     for _ in range(4, 9):  # more than five: the first five and a count
         items.ok("assign", "T1", "--unit", "cgz", "--person", "陈干")
     line = refused(items, "campaign", "set", "TP", "--deadline", "2020-09-01")
-    assert "R1, R2, R3, R4, R5 and 4 more not closed" in line
+    assert "R1, R2, R3, R4, R5 and 4 more (9 in all) not closed" in line
     items.lang = "zh"
     line = refused(items, "campaign", "set", "TP", "--deadline", "2020-09-01")
     assert line == (
-        "Error: 专项 TP 的底线不能提前到 2020-09-01：未销号的 R1、R2、R3、R4、R5 等共 9 项"
-        "整改时限更晚（最晚 2020-10-31），请先调整这些时限"
+        "Error: 专项 TP 的底线不能提前到 2020年9月1日：未销号的 R1、R2、R3、R4、R5 等共 9 项"
+        "整改时限更晚（最晚 2020年10月31日），请先调整这些时限"
     )
 
 

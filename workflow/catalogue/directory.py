@@ -96,7 +96,7 @@ ZH: dict[str, str] = {
         "专项 {campaign} 的底线不能提前到 {day}：未销号的 {refs}整改时限更晚（最晚 {latest}），"
         "请先调整这些时限"
     ),
-    "{refs} and {more} more": "{refs} 等共 {total} 项",
+    "{refs} and {more} more ({total} in all)": "{refs} 等共 {total} 项",
     # history (workflow/services/changes.py)
     "kind {kind!r} must be one of {kinds}": "类别 {kind!r} 无效，应为 {kinds} 之一",
     "no ref, campaign, unit or person {text!r}": "没有编号、专项、单位或人员 {text!r}",

@@ -42,9 +42,6 @@ ZH: dict[str, str] = {
     ),
     "add problems": "新增问题",
     "add tasks": "新增任务",
-    "add units": "新增单位",
-    "add people": "登记人员",
-    "add campaigns": "新增专项",
     "import ledgers": "导入台账",
     "edit the working-day calendar": "修改工作日日历",
     "{actor} may not ask for an extension of {ref}: it is another unit's item": (

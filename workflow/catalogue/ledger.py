@@ -5,8 +5,6 @@ ZH: dict[str, str] = {
     "{value!r} is not a date ({reason})": "{value!r} 不是有效的时限（{reason}）",
     "no date given": "没有填写日期",
     "a {type}": "类型为 {type}",
-    "month must be in 1..12": "月份应在 1 到 12 之间",
-    "day is out of range for month": "该月没有这一天",
     "year must be in {low}..{high}": "年份应在 {low} 到 {high} 之间",
     "it gives more than one date": "写了不止一个日期",
     "ambiguous; write 9月底前 or 10月底前": "含义不明确，请写成 9月底前 或 10月底前",
@@ -31,10 +29,6 @@ ZH: dict[str, str] = {
     ),
     "{file}: unsupported file type {suffix}; save it as .xlsx, .xlsm or .csv": (
         "{file}：不支持 {suffix} 类型的文件，请另存为 .xlsx、.xlsm 或 .csv"
-    ),
-    "{file}: cannot be read ({reason})": "{file}：无法读取（{reason}）",
-    "{file}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8": (
-        "{file}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，请另存为“CSV UTF-8”"
     ),
     "{file}: not a readable CSV file ({reason})": "{file}：不是可读的 CSV 文件（{reason}）",
     "{file}: cannot be read as an Excel workbook ({reason})": (

@@ -30,13 +30,11 @@ ZH: dict[str, str] = {
     "notice channels are set up wrongly; nothing was sent and every notice stays queued: "
     "{problems}": "通知渠道配置有误，本次未发送任何通知，通知均留在队列中：{problems}",
     # delivery (notifications/delivery.py)
-    "notice templates: {problems}": "通知模板有误：{problems}",
     # notices retry (workflow/services/notice_admin.py)
     "no channel {channel!r}; channels are {known}": "没有渠道 {channel!r}（可选：{known}）",
     "{ref} is not a responsibility item; notices belong to R refs": (
         "{ref} 不是责任事项；通知属于 R 开头的责任事项"
     ),
-    "no responsibility item {ref}": "没有责任事项 {ref}",
     "put dead notices back in the queue": "将已放弃的通知重新排队",
     # summary lines of `rectify deliver` and `rectify notices retry` (cli.py)
     "Sent {sent}, retrying {retrying}, dead {dead}, held for quiet hours {held}.": (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 
 from workflow.i18n import Msg
+from workflow.terms import Listing  # re-exported: the ledger's messages list names too
 
 __all__ = ["LedgerFormatError", "Listing", "RowError"]
 
@@ -37,23 +37,3 @@ class RowError:
 
     def __str__(self) -> str:
         return str(self.msg)
-
-
-class Listing(Msg):
-    """Names listed in a message: '责任人, 整改时限' in English, '责任人、整改时限' in Chinese."""
-
-    __slots__ = ("entries",)
-
-    def __init__(self, entries: Sequence[str | Msg]) -> None:
-        super().__init__("{entries}")
-        self.entries = tuple(entries)
-
-    def to(self, lang: str) -> str:
-        shown = [entry.to(lang) if isinstance(entry, Msg) else entry for entry in self.entries]
-        return ("、" if lang == "zh" else ", ").join(shown)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Listing) and self.entries == other.entries
-
-    def __hash__(self) -> int:
-        return hash(self.entries)

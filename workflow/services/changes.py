@@ -22,10 +22,10 @@ from sqlalchemy import ColumnElement, Connection, String, insert, literal, or_, 
 from workflow.db.schema import campaigns, change_log, items, people, problems, tasks, units
 from workflow.errors import InvalidInput, NotFound
 from workflow.i18n import Msg
-from workflow.ledger.messages import Listing
 from workflow.refs import normalise
 from workflow.services.directory import find_campaign, find_person, find_unit
 from workflow.services.queries import history as item_history
+from workflow.terms import Listing
 
 DIRECTORY_KINDS = ("unit", "person", "campaign")
 HISTORY_KINDS = ("item", *DIRECTORY_KINDS)

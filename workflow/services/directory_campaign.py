@@ -21,6 +21,7 @@ from workflow.services.changes import Change
 from workflow.services.directory import check_policy, find_campaign, find_person, required
 from workflow.services.directory_edit import Outcome, nothing_given
 from workflow.services.handover import SHOWN_REFS, UNFINISHED, some_refs
+from workflow.terms import Day
 
 
 def set_campaign(
@@ -100,9 +101,9 @@ def _check_bottom_line(conn: Connection, campaign: Any, bottom_line: date) -> No
             "campaign {campaign}'s bottom line cannot move to {day}: {refs} not closed are due "
             "later (the latest on {latest}); move their deadlines first",
             campaign=campaign.code,
-            day=bottom_line.isoformat(),
+            day=Day(bottom_line),
             refs=some_refs(refs, total),
-            latest=latest.isoformat() if isinstance(latest, date) else str(latest),
+            latest=Day(latest) if isinstance(latest, date) else str(latest),
         )
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, Connection, String, func, insert, literal,
 from workflow.app import App
 from workflow.db.schema import audit_events, campaigns, items, notices, problems, tasks
 from workflow.i18n import Msg
-from workflow.ledger.messages import Listing
 from workflow.services import notices as notice_service
 from workflow.services.directory import PersonRow
+from workflow.terms import Listing
 
 # Not closed: a fixed item awaiting acceptance may still be sent back to its person.
 UNFINISHED = ("issued", "assigned", "fixed")
@@ -30,7 +30,10 @@ def some_refs(refs: Sequence[str], total: int) -> Msg:
     if total <= len(refs):
         return Listing(list(refs))
     return Msg(
-        "{refs} and {more} more", refs=Listing(list(refs)), more=total - len(refs), total=total
+        "{refs} and {more} more ({total} in all)",
+        refs=Listing(list(refs)),
+        more=total - len(refs),
+        total=total,
     )
 
 
