@@ -49,10 +49,22 @@ class OneLineUsageError(click.ClickException):
 class RectifyGroup(click.Group):
     """Turns library refusals and bad options into click's one-line `Error:` output."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # A bad option of `rectify` itself (--lang xx) is found here, before invoke.
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `rectify`: the help, as ever
+                raise
+            line = Msg("{command}: {message}", command="rectify", message=_usage(exc))
+            raise OneLineUsageError(line.to(_lang(ctx))) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `rectify unit`: its help, as ever
+                raise
             command = exc.ctx.command_path if exc.ctx else "rectify"
             line = Msg("{command}: {message}", command=command, message=_usage(exc))
             raise OneLineUsageError(line.to(_lang(ctx))) from None

@@ -279,6 +279,22 @@ def test_common_usage_errors_are_translated(
     assert result.stderr == f"Error: {chinese if lang == 'zh' else english}\n"
 
 
+def test_a_bad_option_of_rectify_itself_is_one_line_too(county: Rectify) -> None:
+    county.lang = None
+    result = county.run("--bogus", "list")
+    assert (result.exit_code, result.stderr) == (2, "Error: rectify：没有选项 '--bogus'。\n")
+    county.lang = "en"
+    result = county.run("--bogus", "list")
+    assert (result.exit_code, result.stderr) == (2, "Error: rectify: No such option '--bogus'.\n")
+
+
+@pytest.mark.parametrize("args", [[], ["unit"], ["calendar"]])
+def test_a_bare_group_still_shows_its_help(county: Rectify, args: list[str]) -> None:
+    result = county.run(*args)
+    assert result.output.startswith(f"Usage: rectify {' '.join(args)}".rstrip() + " [OPTIONS]")
+    assert "Error" not in result.output
+
+
 # --- refs ------------------------------------------------------------------------------------
 
 UNKNOWN = [
