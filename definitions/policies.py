@@ -94,7 +94,12 @@ class Policy:
 # --- YAML reading --------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it: every command loads the definitions, and
+# the pure-Python parser is most of a command's start-up.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """SafeLoader that reads 22:00 as the string "22:00" and rejects duplicate keys.
 
     Plain PyYAML follows YAML 1.1, where unquoted 22:00 is the base-60 integer 1320 but 07:00 is
@@ -105,7 +110,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
