@@ -320,3 +320,38 @@ def test_a_header_it_cannot_match_names_found_and_missing(
     error = county.fails("import", str(ledger), "--campaign", "TP")
     assert error.startswith("Error: ") and "odd.csv" in error
     assert error.endswith(expected)
+
+
+def test_units_and_people_are_read_as_offices_write_them(county: Rectify, tmp_path: Path) -> None:
+    """Several units in 责任单位 (the first leads), and notes after names: （牵头）, （局长）."""
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "序号,存在问题,整改措施,责任单位,责任人,整改时限\n"
+        "1,水质不达标,加装除氟设备,水利局（牵头）、卫健委,韩水,2020年10月底前\n"
+        "2,签约不实,核实签约,卫健委,鲁检（主任）,2020年10月底前\n"
+        "3,资金滞后,加快拨付,财政局；审计局（配合）,蒋财,2020年10月底前\n",
+        encoding="utf-8",
+    )
+    county.ok("import", str(ledger), "--campaign", "TP")
+    assert [(i["ref"], i["unit"], i["person"], i["role"]) for i in county.json("list")] == [
+        ("R1", "水利局", "韩水", "lead"),
+        ("R2", "卫健委", "鲁检", "cooperate"),
+        ("R3", "卫健委", "鲁检", "lead"),
+        ("R4", "财政局", "蒋财", "lead"),
+        ("R5", "审计局", "沈审", "cooperate"),
+    ]
+
+
+def test_a_name_that_names_nobody_even_without_its_note_is_still_refused(
+    county: Rectify, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text(
+        "序号,存在问题,整改措施,责任单位,责任人,整改时限\n"
+        "1,水质不达标,加装除氟设备,消防队（牵头）、卫健委,韩水,2020年10月底前\n",
+        encoding="utf-8",
+    )
+    assert county.fails("import", str(ledger), "--campaign", "TP") == (
+        "Error: 台账.csv: 1 error, nothing imported: row 2, 责任单位: unknown unit "
+        "'消防队（牵头）、卫健委' (give its code or name)"
+    )

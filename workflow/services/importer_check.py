@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import Connection, select
@@ -78,6 +78,9 @@ class Directory:
             if p.is_head:
                 self.heads[p.unit_id] = p.id
 
+    def knows_unit(self, text: str) -> bool:
+        return self.units_for(text) is not None or text in self.retired
+
     def units_for(self, text: str) -> list[int] | None:
         """One unit by code or name, or every unit of a group written as 各<group>."""
         if text in self.unit_ids:
@@ -131,6 +134,7 @@ class Checker:
         return list(grouped.values())
 
     def check_task(self, row: LedgerRow) -> Task | None:
+        row = self.settle_names(row)
         before = len(self.errors)
         if not row.task:
             self.error(row, "task", Msg("is empty; every row is one task (整改措施)"))
@@ -161,6 +165,27 @@ class Checker:
         if len(self.errors) > before or (row.deadline is None and row.deadline_kind != "standing"):
             return None
         return Task(row, row.deadline, row.deadline_kind, key, assignments)
+
+    def settle_names(self, row: LedgerRow) -> LedgerRow:
+        """Read units and people as offices write them, where the text as written names
+        nobody: `县水利局（牵头）、县卫健委` in 责任单位 is 县水利局 leading with 县卫健委
+        cooperating, and `鲁检（局长）` is 鲁检. Text that names someone as written is kept."""
+        unit, cooperating, person = row.unit, list(row.cooperating_units), row.person
+        if unit and not self.directory.knows_unit(unit):
+            parts = [_bare(part) for part in _UNIT_SEPARATORS.split(unit) if part.strip()]
+            if parts and self.directory.knows_unit(parts[0]):
+                unit, cooperating = parts[0], [*parts[1:], *cooperating]
+        cooperating = [
+            text if self.directory.knows_unit(text) else _bare(text) for text in cooperating
+        ]
+        if person and person not in self.directory.people and person not in self.directory.retired:
+            first = _bare(_UNIT_SEPARATORS.split(person)[0])
+            if first in self.directory.people:
+                person = first
+        settled = (unit, tuple(dict.fromkeys(cooperating)), person)
+        if settled == (row.unit, row.cooperating_units, row.person):
+            return row
+        return replace(row, unit=unit, cooperating_units=settled[1], person=person)
 
     def lead_items(self, row: LedgerRow) -> list[tuple[int, int, str]]:
         if not row.unit:
@@ -247,3 +272,13 @@ class Checker:
                 ),
             )
         return head
+
+
+_UNIT_SEPARATORS = re.compile(r"[、,，；;/]")
+# A note after a name: （牵头）, (配合), （局长）.
+_NOTE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def _bare(text: str) -> str:
+    """A unit or person name without the note offices write after it."""
+    return _NOTE.sub("", text.strip()).strip()
