@@ -841,6 +841,47 @@ def list_(
         _print(fmt, app, rows, TABLE_COLUMNS[kind] if fmt == "table" else LIST_FIELDS)
 
 
+@main.command()
+@click.option("--campaign", "campaign_", help="Campaign code.")
+@click.option("--unit", "unit_", help="Unit code or name.")
+@click.option("--person", "person_", help="Only this person's items (NAME or NAME@UNIT).")
+@click.option("--level", type=click.Choice(LEVELS), help="Only items at this warning level.")
+@click.option(
+    "--include-fixed", is_flag=True, help="Also fixed items past their deadline, not yet accepted."
+)
+@format_option
+@pass_app
+def overdue(
+    app: App,
+    campaign_: str | None,
+    unit_: str | None,
+    person_: str | None,
+    level: str | None,
+    include_fixed: bool,
+    fmt: str,
+) -> None:
+    """Open items past their deadline day (逾期事项), most days overdue first.
+
+    Days are counted as the campaign's policy counts them: calendar or working days.
+
+    \b
+    Examples:
+      rectify overdue
+      rectify overdue --campaign TP --unit 水利局
+      rectify overdue --level red --format csv > 逾期.csv
+    """
+    from workflow.services import overdue as overdue_service
+
+    with app.ready_db().read() as conn:
+        rows = overdue_service.overdue_rows(
+            conn, now=app.now(), zone=app.settings.zone, policies=app.policies,
+            campaign=campaign_, unit=unit_, person=person_, level=level,
+            include_fixed=include_fixed,
+        )  # fmt: skip
+        wanted = overdue_service.TABLE_COLUMNS if fmt == "table" else overdue_service.OVERDUE_FIELDS
+        _print(fmt, app, rows, wanted)
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--campaign", "campaign_", required=True, help="Campaign code.")
@@ -872,6 +913,25 @@ def import_(app: App, file: Path, campaign_: str, update: bool) -> None:
             last=summary.last_ref)  # fmt: skip
     if summary.ignored:
         say(app, "Ignored columns: {columns}.", columns=Listing(summary.ignored))
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_", required=True, help="Campaign code.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@pass_app
+def export(app: App, file: Path, campaign_: str, force: bool) -> None:
+    """Write the campaign's 责任清单 to FILE (.xlsx or .csv) in the ledger columns `import`
+    reads, with each item's state, warning, deadlines and 销号 date.
+
+    \b
+    Example:  rectify export 责任清单.xlsx --campaign TP"""
+    from workflow.services import export as export_service
+
+    done = export_service.export_ledger(app, file, campaign_, force=force)
+    say(app, "Exported {problems} problems in {rows} rows ({items} responsibility items) of "
+        "{campaign} to {file}.", problems=done.problems, rows=done.rows, items=done.items,
+        campaign=done.campaign, file=done.file)  # fmt: skip
 
 
 @main.command()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,25 +92,62 @@ class Rectify:
         return json.loads(self.ok(*args, "--format", "json", **kwargs))
 
 
-@pytest.fixture
-def fresh(db_url: str) -> Rectify:
-    """An initialised database with nobody registered: anyone may start the directory."""
-    runner = Rectify(db_url)
-    runner.ok("init")
+# SQLite databases the fixtures below have built once in this session, copied for each test
+# that asks for the same stage (the stages are built by the CLI with a fixed clock, so every
+# copy is what building it again would give). PostgreSQL builds each one through the CLI.
+_BUILT: dict[str, Path] = {}
+
+
+def _built(stage: str, runner: Rectify, build: Callable[[Rectify], None], cache: Path) -> Rectify:
+    if not runner.db_url.startswith("sqlite:///"):
+        build(runner)
+        return runner
+    target = Path(runner.db_url.removeprefix("sqlite:///"))
+    if stage in _BUILT:
+        for suffix in ("-wal", "-shm"):
+            Path(str(target) + suffix).unlink(missing_ok=True)
+        shutil.copyfile(_BUILT[stage], target)
+        return runner
+    build(runner)
+    kept = cache / f"{stage}.db"
+    shutil.copyfile(target, kept)  # every command closed its connections: no WAL pending
+    _BUILT[stage] = kept
     return runner
 
 
+@pytest.fixture(scope="session")
+def built_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("built")
+
+
 @pytest.fixture
-def rectify(fresh: Rectify) -> Rectify:
+def fresh(db_url: str, built_cache: Path) -> Rectify:
+    """An initialised database with nobody registered: anyone may start the directory."""
+    return _built("fresh", Rectify(db_url), _initialise, built_cache)
+
+
+def _initialise(r: Rectify) -> None:
+    r.ok("init")
+
+
+@pytest.fixture
+def rectify(fresh: Rectify, built_cache: Path) -> Rectify:
     """A database whose office has started: 李督查 of the 督查室 (dcs) is office staff."""
-    fresh.ok("unit", "add", "dcs", "县委督查室")
-    fresh.ok("person", "add", "李督查", "--unit", "dcs", "--head", "--role", "office")
-    return fresh
+    return _built("rectify", fresh, _start_the_office, built_cache)
+
+
+def _start_the_office(r: Rectify) -> None:
+    r.ok("unit", "add", "dcs", "县委督查室")
+    r.ok("person", "add", "李督查", "--unit", "dcs", "--head", "--role", "office")
 
 
 @pytest.fixture
-def county(rectify: Rectify) -> Rectify:
+def county(rectify: Rectify, built_cache: Path) -> Rectify:
     """A county with the units and people of the sample ledger and a campaign TP (底线 11-30)."""
+    return _built("county", rectify, _build_county, built_cache)
+
+
+def _build_county(rectify: Rectify) -> None:
     units = [
         ("xw", "县委办", None),
         ("slj", "水利局", None),
@@ -143,4 +181,3 @@ def county(rectify: Rectify) -> Rectify:
         "campaign", "add", "TP", "脱贫攻坚问题整改", "--deadline", "2020-11-30",
         "--leader", "王书记",
     )  # fmt: skip
-    return rectify

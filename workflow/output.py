@@ -89,6 +89,9 @@ HEADERS: dict[str, dict[str, str]] = {
         "original_deadline": "原整改时限",
         "deadline_version": "时限版本",
         "extension_count": "延期次数",
+        # rectify overdue
+        "extensions": "延期次数",
+        "days_overdue": "逾期天数",
         "id": "序号",
         "event": "事件",
         "recipient": "接收人",

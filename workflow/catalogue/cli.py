@@ -14,6 +14,10 @@ ZH: dict[str, str] = {
         "（{first}..{last}）。"
     ),
     "Ignored columns: {columns}.": "未使用的列：{columns}。",
+    "Exported {problems} problems in {rows} rows ({items} responsibility items) of "
+    "{campaign} to {file}.": (
+        "已将 {campaign} 的问题 {problems} 个（{rows} 行，责任事项 {items} 项）导出到 {file}。"
+    ),
     # progress reports (整改进展) and standing items (长期坚持)
     "{ref}: progress recorded.": "{ref}：已记录整改进展。",
     "{ref}: the missed-report warning is lifted.": "{ref}：未按期报送进展的预警已解除。",
