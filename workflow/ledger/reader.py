@@ -114,8 +114,18 @@ def _load_csv(path: pathlib.Path) -> list[_SheetRow]:
         raise LedgerFormatError(
             Msg("{file}: not a readable CSV file ({reason})", file=str(path), reason=str(exc))
         ) from None
+    records = [[_undefused(cell) for cell in record] for record in records]
     # Spreadsheets show one row per CSV record even when a quoted cell spans lines.
     return [(number, record, record) for number, record in enumerate(records, start=1)]
+
+
+# A CSV written by `rectify export` (or any careful program) puts ' before text a spreadsheet
+# would run as a formula; the text itself is what follows.
+_DEFUSED = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _undefused(cell: str) -> str:
+    return _DEFUSED.sub("", cell, count=1)
 
 
 def _decode(data: bytes) -> str:
