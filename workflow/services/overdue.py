@@ -31,11 +31,9 @@ from sqlalchemy import Connection, Select, case, select
 from definitions.policies import Policy
 from workflow.calendar import WorkdayCalendar
 from workflow.db.schema import campaigns, items, people, problems, tasks, units
-from workflow.errors import InvalidInput, NotFound
 from workflow.escalation import days_left, local_today
 from workflow.services import calendar_days
-from workflow.services.directory import find_person, find_unit
-from workflow.services.queries import LEVELS, OPEN_STATES
+from workflow.services.queries import OPEN_STATES, resolve_filters
 
 OVERDUE_FIELDS = (
     "ref", "title", "task", "problem", "campaign", "unit", "person", "role", "deadline",
@@ -64,17 +62,9 @@ def overdue_rows(
 
     Not a generator: bad names are refused here, before any row is read or printed.
     """
-    if level is not None and level not in LEVELS:
-        raise InvalidInput(
-            "level {level!r} must be one of {levels}", level=level, levels=", ".join(LEVELS)
-        )
-    unit_id = find_unit(conn, unit) if unit else None
-    if (
-        campaign is not None
-        and conn.execute(select(campaigns.c.id).where(campaigns.c.code == campaign)).first() is None
-    ):
-        raise NotFound("no campaign {code!r}", code=campaign)
-    person_id = find_person(conn, person, prefer_unit_id=unit_id).id if person else None
+    unit_id, person_id = resolve_filters(
+        conn, campaign=campaign, unit=unit, person=person, level=level
+    )
 
     today = local_today(now, zone)
     query = _query(today, include_fixed)

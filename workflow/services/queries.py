@@ -64,6 +64,29 @@ _shown_level = case((items.c.state.in_(("issued", "assigned")), items.c.level), 
 _RANK = case(*((items.c.level == level, rank) for rank, level in enumerate(LEVELS)), else_=0)
 
 
+def resolve_filters(
+    conn: Connection,
+    *,
+    campaign: str | None,
+    unit: str | None,
+    person: str | None,
+    level: str | None,
+) -> tuple[int | None, int | None]:
+    """Check the filters the lists share, before any row is read: (unit id, person id)."""
+    if level is not None and level not in LEVELS:
+        raise InvalidInput(
+            "level {level!r} must be one of {levels}", level=level, levels=", ".join(LEVELS)
+        )
+    unit_id = find_unit(conn, unit) if unit else None
+    if (
+        campaign is not None
+        and conn.execute(select(campaigns.c.id).where(campaigns.c.code == campaign)).first() is None
+    ):
+        raise NotFound("no campaign {code!r}", code=campaign)
+    person_id = find_person(conn, person, prefer_unit_id=unit_id).id if person else None
+    return unit_id, person_id
+
+
 def list_rows(
     conn: Connection,
     *,
@@ -82,23 +105,15 @@ def list_rows(
         raise InvalidInput(
             "state {state!r} must be one of {states}", state=state, states=", ".join(STATES)
         )
-    if level is not None and level not in LEVELS:
-        raise InvalidInput(
-            "level {level!r} must be one of {levels}", level=level, levels=", ".join(LEVELS)
-        )
-    unit_id = find_unit(conn, unit) if unit else None
-    if (
-        campaign is not None
-        and conn.execute(select(campaigns.c.id).where(campaigns.c.code == campaign)).first() is None
-    ):
-        raise NotFound("no campaign {code!r}", code=campaign)
+    unit_id, person_id = resolve_filters(
+        conn, campaign=campaign, unit=unit, person=person, level=level
+    )
     query = {"responsibility": _items_query, "task": _tasks_query, "problem": _problems_query}[
         kind
     ](unit_id, level)
     if campaign is not None:
         query = query.where(campaigns.c.code == campaign)
-    if person is not None:
-        person_id = find_person(conn, person, prefer_unit_id=unit_id).id
+    if person_id is not None:
         query = query.where(_of_person(kind, person_id))
     if state is not None:
         query = query.where(query.selected_columns.state == state)
