@@ -29,7 +29,7 @@ from workflow.ledger.reader import Ledger, LedgerFormatError, read_ledger
 from workflow.services.directory import find_campaign
 from workflow.services.importer_check import Checker, Directory, Problem
 from workflow.services.importer_update import known_tasks, move_deadlines, plan
-from workflow.services.importer_write import write_rows
+from workflow.services.importer_write import Written, write_rows
 
 DEFAULT_IMMEDIATE_DAYS = 7
 
@@ -128,14 +128,7 @@ class _Job:
         written = write_rows(
             self.conn, self.app, grouped, self.campaign, self.file, import_id, self.now, self.actor
         )
-        return self.finish(
-            import_id,
-            written.problems,
-            written.tasks,
-            written.items,
-            written.first_ref,
-            written.last_ref,
-        )
+        return self.finish(import_id, written)
 
     def update(self, grouped: list[Problem]) -> ImportSummary:
         known = known_tasks(self.conn, self.campaign.id)
@@ -180,11 +173,7 @@ class _Job:
         )
         return self.finish(
             import_id,
-            written.problems,
-            written.tasks,
-            written.items,
-            written.first_ref,
-            written.last_ref,
+            written,
             moved=tuple(moved),
             unchanged=changes.unchanged,
             update=True,
@@ -210,16 +199,14 @@ class _Job:
     def finish(
         self,
         import_id: int,
-        problems: int,
-        tasks_: int,
-        items_: int,
-        first: str | None,
-        last: str | None,
+        written: Written,
         *,
         moved: tuple[tuple[str, date], ...] = (),
         unchanged: int = 0,
         update: bool = False,
     ) -> ImportSummary:
+        problems, tasks_, items_ = written.problems, written.tasks, written.items
+        first, last = written.first_ref, written.last_ref
         summary = ImportSummary(
             self.campaign.code,
             self.file,
