@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rectify_write"
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import (
     true as sa_true,
@@ -149,6 +150,9 @@ problems = Table(
     Column("source", Text),
     Column("category", Text),
     Column("title", Text, nullable=False),
+    # 责任领导: the county leader in charge of the problem; red warnings and digests go to them
+    # as well as to the campaign leader.
+    Column("leader_id", ForeignKey("people.id"), index=True),
     Column("state", String(10), nullable=False),
     Column("definition_version", Integer, nullable=False),
     *_stamps(),
@@ -224,6 +228,10 @@ audit_events = Table(
     Column("actor", String(100), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("note", Text),
+    # The hash chain (workflow/audit.py): SHA-256 of the row before and of this row's content
+    # with that hash, so an edited, inserted or deleted row breaks the chain where it was.
+    Column("prev_hash", String(64), nullable=False),
+    Column("row_hash", String(64), nullable=False),
 )
 
 # Changes to the directory and other records that are not state moves: who changed which
@@ -284,7 +292,8 @@ notices = Table(
     "notices",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("item_id", ForeignKey("responsibility_items.id"), nullable=False, index=True),
+    # NULL for a digest, which covers many items (its table is kept in `note`).
+    Column("item_id", ForeignKey("responsibility_items.id"), index=True),
     Column("event", String(20), nullable=False),
     # event plus what makes it one of a kind: 'red', 'rejected:812' (its audit row), ...
     Column("event_key", String(60), nullable=False),
@@ -308,6 +317,16 @@ notices = Table(
     ),
     CheckConstraint(NOTICE_STATUS_CHECK, name="status"),
     Index("ix_notices_due", "status", "next_attempt_at"),
+    # A digest goes once per recipient, channel and day (event_key 'digest:2026-11-28').
+    Index(
+        "uq_notices_digest",
+        "event_key",
+        "recipient",
+        "channel",
+        unique=True,
+        sqlite_where=text("item_id IS NULL"),
+        postgresql_where=text("item_id IS NULL"),
+    ),
 )
 
 # One row per sweep slot that a scheduler process has claimed, so two processes sharing the

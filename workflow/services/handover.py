@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, String, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Connection, func, select, update
 
+from workflow import audit
 from workflow.app import App
-from workflow.db.schema import audit_events, campaigns, items, notices, problems, tasks
+from workflow.db.schema import campaigns, items, notices, problems, tasks
 from workflow.i18n import Msg
 from workflow.services import notices as notice_service
 from workflow.services.directory import PersonRow
@@ -63,7 +64,7 @@ def hand_over(
     """Move `source`'s open items to `target`; return their refs."""
     mine = (items.c.person_id == source.id) & items.c.state.in_(UNFINISHED)
     moved = conn.execute(
-        select(items.c.id, items.c.ref, campaigns.c.policy)
+        select(items.c.id, items.c.ref, items.c.state, campaigns.c.policy)
         .join(tasks, tasks.c.id == items.c.task_id)
         .join(problems, problems.c.id == tasks.c.problem_id)
         .join(campaigns, campaigns.c.id == problems.c.campaign_id)
@@ -73,22 +74,21 @@ def hand_over(
     if not moved:
         return []
     note = f"{source.name} -> {target.name}"
-    conn.execute(
-        insert(audit_events).from_select(
-            ["kind", "ref", "trigger", "from_state", "to_state", "actor", "at", "note"],
-            select(
-                literal("responsibility", String),
-                items.c.ref,
-                literal("handover", String),
-                items.c.state,
-                items.c.state,
-                literal(actor, String),
-                literal(now, audit_events.c.at.type),
-                literal(note, String),
-            )
-            .where(mine)
-            .order_by(items.c.id),
-        )
+    audit.record_many(
+        conn,
+        [
+            {
+                "kind": "responsibility",
+                "ref": row.ref,
+                "trigger": "handover",
+                "from_state": row.state,
+                "to_state": row.state,
+                "actor": actor,
+                "at": now,
+                "note": note,
+            }
+            for row in moved
+        ],
     )
     ids = [row.id for row in moved]
     conn.execute(
