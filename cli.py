@@ -635,12 +635,22 @@ def problem() -> None:
 @click.option("--title", required=True, help="What was found (问题描述).")
 @click.option("--source", help="Where it came from (问题来源), e.g. 国务院成效考核.")
 @click.option("--category", help="Category (问题类别), e.g. 饮水安全.")
+@click.option(
+    "--leader", help="The county leader in charge (责任领导), NAME or NAME@UNIT; red warnings "
+    "and digests go to them as well as to the campaign leader.",
+)  # fmt: skip
 @pass_app
 def problem_add(
-    app: App, campaign_: str, title: str, source: str | None, category: str | None
+    app: App,
+    campaign_: str,
+    title: str,
+    source: str | None,
+    category: str | None,
+    leader: str | None,
 ) -> None:
     """Add a problem to a campaign; prints its ref."""
-    click.echo(lists.add_problem(app, campaign_, title, source=source, category=category))
+    click.echo(lists.add_problem(app, campaign_, title, source=source, category=category,
+                                 leader=leader))  # fmt: skip
 
 
 @main.group()
@@ -1091,6 +1101,8 @@ def sweep(app: App, at_text: str | None, fmt: str) -> None:
     if any(report.progress.values()):
         say(app, "Standing items with a missed progress report: blue {blue}, yellow {yellow}.",
             **report.progress)  # fmt: skip
+    if report.digests:
+        say(app, "Daily digests queued: {count}.", count=report.digests)
     for year in report.assumed_years:
         say(app, "No published holiday schedule for {year}: Monday-Friday assumed.", year=year)
 
@@ -1260,21 +1272,31 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--anchor", "anchors", multiple=True, metavar="ROW:HASH",
+    help="A row and hash an earlier verify printed: that row must still carry that hash.",
+)  # fmt: skip
 @pass_app
-def audit_verify(app: App) -> None:
+def audit_verify(app: App, anchors: tuple[str, ...]) -> None:
     """Recompute the audit trail's hash chain; name the first row that does not match.
 
     Each row holds the hash of the row before it, so a row changed, added or removed in the
     database behind rectify's back breaks the chain from there on. Exits 1 when it is broken.
+    It prints the last row's hash: keep it outside the database (a report, a mail, a printout)
+    and pass it back with --anchor, so that a trail rewritten from some row on with every hash
+    recomputed is caught too.
 
     \b
     Examples:
       rectify audit verify
+      rectify audit verify --anchor 18342:5f1c…(the 64 hex digits printed last month)
     """
     from workflow.services import audit_check
 
-    rows = audit_check.verify_or_fail(app)
-    say(app, "Audit trail verified: {rows} rows, the hash chain is unbroken.", rows=rows)
+    check = audit_check.verify_or_fail(app, audit_check.parse_anchors(anchors))
+    say(app, "Audit trail verified: {rows} rows, the hash chain is unbroken.", rows=check.rows)
+    if check.head_id is not None:
+        say(app, "Anchor to keep: {anchor}", anchor=f"{check.head_id}:{check.head_hash}")
 
 
 @main.command()

@@ -15,6 +15,8 @@ on a tenth of the items to show that its memory does not grow with the number of
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -144,6 +146,26 @@ FROM responsibility_items i JOIN units u ON u.id = i.unit_id JOIN events e ON e.
 GROUP BY u.id
 """
 
+
+def timed_chain(db: Path) -> float:
+    """The floor of `audit verify`: every row fetched with sqlite3 and hashed with hashlib."""
+    conn = sqlite3.connect(db)
+    start = time.perf_counter()
+    prev = "0" * 64
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for row in conn.execute(
+        'SELECT kind, ref, "trigger", from_state, to_state, actor, "at", note, row_hash '
+        "FROM audit_events ORDER BY id"
+    ):
+        content = encode([*row[:6], row[6].replace(" ", "T") + "Z", row[7]])
+        prev = hashlib.sha256(f"{prev}\n{content}".encode()).hexdigest()
+        if prev != row[8]:
+            raise SystemExit("the floor found a broken chain")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return seconds
+
+
 TODAY_TEXT = TODAY.isoformat()
 MEASURES: list[tuple[str, list[str], Callable[[Path], float]]] = [
     ("overdue --format json", ["overdue", "--format", "json"],
@@ -154,8 +176,13 @@ MEASURES: list[tuple[str, list[str], Callable[[Path], float]]] = [
      lambda db: timed_query(db, BOARD_SQL, (TODAY_TEXT,))),
     ("board --by unit (table)", ["board", "--by", "unit"],
      lambda db: timed_query(db, BOARD_SQL, (TODAY_TEXT,))),
-    ("stats --by unit --format json", ["stats", "--by", "unit", "--format", "json"],
+    ("stats --by unit --format json --no-verify",
+     ["stats", "--by", "unit", "--format", "json", "--no-verify"],
      lambda db: timed_query(db, STATS_SQL, (TODAY_TEXT, TODAY_TEXT, TODAY_TEXT))),
+    ("stats --by unit (table, chain checked)", ["stats", "--by", "unit"],
+     lambda db: timed_query(db, STATS_SQL, (TODAY_TEXT, TODAY_TEXT, TODAY_TEXT))
+     + timed_chain(db)),
+    ("audit verify", ["audit", "verify"], timed_chain),
 ]  # fmt: skip
 
 

@@ -41,10 +41,14 @@ _TOP_KEYS = (
     "immediate_days",
     "progress_every_days",
 )
-_LEVEL_KEYS = ("days_left_at_most", "recipients", "channels")
+_LEVEL_REQUIRED = ("days_left_at_most", "recipients", "channels")
+_LEVEL_KEYS = (*_LEVEL_REQUIRED, "digest")
 _QUIET_KEYS = ("start", "end")
 _DELIVERY_KEYS = ("max_attempts", "backoff_base_seconds", "backoff_cap_seconds")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DAILY = re.compile(r"^daily\s+at\s+(\S+)$")
+# Group robots post in the unit's name, once per item: there is no one to send a digest to.
+DIGEST_CHANNELS: tuple[str, ...] = ("email", "sms")
 
 
 class PolicyError(Exception):
@@ -68,6 +72,17 @@ class LevelRule:
     days_left_at_most: int
     recipients: tuple[str, ...]  # subset of RECIPIENTS, in file order
     channels: tuple[str, ...]  # subset of CHANNELS, in file order
+    # Recipient kinds that get one digest a day of their items at this level instead of a
+    # notice per item: (kind, local time of day after which the day's digest is queued).
+    digest: tuple[tuple[str, time], ...] = ()
+
+    def digest_at(self, kind: str) -> time | None:
+        return next((at for name, at in self.digest if name == kind), None)
+
+    @property
+    def per_item_recipients(self) -> tuple[str, ...]:
+        """The recipients that get a notice for each item (those not digested)."""
+        return tuple(kind for kind in self.recipients if self.digest_at(kind) is None)
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,15 @@ class Policy:
 
     def level(self, name: str) -> LevelRule | None:
         return next((rule for rule in self.levels if rule.name == name), None)
+
+    def digests(self) -> dict[str, tuple[time, tuple[Level, ...]]]:
+        """Recipient kind -> (time of day, levels its digest covers), for digested kinds."""
+        found: dict[str, tuple[time, tuple[Level, ...]]] = {}
+        for rule in self.levels:
+            for kind, at in rule.digest:
+                levels = found[kind][1] if kind in found else ()
+                found[kind] = (at, (*levels, rule.name))
+        return found
 
 
 # --- YAML reading --------------------------------------------------------------------------------
@@ -238,7 +262,7 @@ def _check_levels(check: _Checker, value: object) -> tuple[LevelRule, ...] | Non
         if body is None:
             ok = False
             continue
-        for required in _LEVEL_KEYS:
+        for required in _LEVEL_REQUIRED:
             if required not in body:
                 check.error(f"{key}.{required}", "required but missing")
                 ok = False
@@ -261,8 +285,18 @@ def _check_levels(check: _Checker, value: object) -> tuple[LevelRule, ...] | Non
             if "channels" in body
             else None
         )
-        if isinstance(threshold, int) and recipients is not None and channels is not None:
-            rules.append(LevelRule(cast(Level, name), threshold, recipients, channels))
+        digest = (
+            _check_digest(check, body["digest"], key, recipients)
+            if body.get("digest") is not None
+            else ()
+        )
+        if (
+            isinstance(threshold, int)
+            and recipients is not None
+            and channels is not None
+            and digest is not None
+        ):
+            rules.append(LevelRule(cast(Level, name), threshold, recipients, channels, digest))
         else:
             ok = False
 
@@ -278,7 +312,52 @@ def _check_levels(check: _Checker, value: object) -> tuple[LevelRule, ...] | Non
             )
             ok = False
     rules.sort(key=lambda rule: LEVELS.index(rule.name))
+    # One digest a day per recipient: a kind digested at several levels gets them together.
+    first_time: dict[str, tuple[str, time]] = {}
+    for rule in rules:
+        for kind, at in rule.digest:
+            first = first_time.setdefault(kind, (rule.name, at))
+            if first[1] != at:
+                check.error(
+                    f"levels.{rule.name}.digest.{kind}",
+                    f"must be at the same time as levels.{first[0]}.digest.{kind} "
+                    f"({at:%H:%M} is not {first[1]:%H:%M}): a recipient gets one digest a day",
+                )
+                ok = False
     return tuple(rules) if ok else None
+
+
+def _check_digest(
+    check: _Checker, value: object, level_key: str, recipients: tuple[str, ...] | None
+) -> tuple[tuple[str, time], ...] | None:
+    """`digest: {leader: daily at 08:30}`: recipient kind -> when the day's digest goes."""
+    key = f"{level_key}.digest"
+    body = check.mapping(value, key, RECIPIENTS)
+    if body is None:
+        return None
+    if not value:
+        check.error(key, f"expected at least one of {', '.join(RECIPIENTS)}; remove it for none")
+        return None
+    chosen: list[tuple[str, time]] = []
+    ok = isinstance(value, dict) and len(body) == len(value)  # unknown keys are reported
+    for kind, when in body.items():
+        where = f"{key}.{kind}"
+        if recipients is not None and kind not in recipients:
+            check.error(where, f"{kind} is not among this level's recipients")
+            ok = False
+        match = _DAILY.match(when.strip()) if isinstance(when, str) else None
+        if match is None:
+            check.error(
+                where, f'expected "daily at HH:MM" such as "daily at 08:30", got {_show(when)}'
+            )
+            ok = False
+            continue
+        at = check.clock_time(match[1], where)
+        if at is None:
+            ok = False
+        else:
+            chosen.append((kind, at))
+    return tuple(chosen) if ok else None
 
 
 def _check_quiet_hours(check: _Checker, value: object) -> tuple[time, time] | None:

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -39,7 +39,7 @@ from workflow.escalation import (
 )
 from workflow.escalation import release_time as quiet_hours_end
 from workflow.i18n import Msg
-from workflow.services import calendar_days
+from workflow.services import calendar_days, digests
 
 LEASE = timedelta(minutes=5)
 BATCH = 200
@@ -123,7 +123,7 @@ def deliver(
             if stale:
                 outcomes.append((row, _Skip(stale)))
                 continue
-            policy = app.policies.get(row.policy)
+            policy = app.policies.get(_policy_name(row) or "")
             if row.channel == "sms" and policy and in_quiet_hours(now, policy, app.settings.zone):
                 outcomes.append((row, None))
                 continue
@@ -206,19 +206,54 @@ def _details(conn: Connection, ids: list[int]) -> list[Any]:
                 units.c.name.label("unit_name"),
                 people.c.name.label("person_name"),
             )
-            .join(items, items.c.id == notices.c.item_id)
-            .join(tasks, tasks.c.id == items.c.task_id)
-            .join(problems, problems.c.id == tasks.c.problem_id)
-            .join(campaigns, campaigns.c.id == problems.c.campaign_id)
-            .join(units, units.c.id == items.c.unit_id)
-            .join(people, people.c.id == items.c.person_id)
+            # Outer joins: a digest has no item (its items are in its note).
+            .outerjoin(items, items.c.id == notices.c.item_id)
+            .outerjoin(tasks, tasks.c.id == items.c.task_id)
+            .outerjoin(problems, problems.c.id == tasks.c.problem_id)
+            .outerjoin(campaigns, campaigns.c.id == problems.c.campaign_id)
+            .outerjoin(units, units.c.id == items.c.unit_id)
+            .outerjoin(people, people.c.id == items.c.person_id)
             .where(notices.c.id.in_(ids))
             .order_by(notices.c.id)
         )
     )
 
 
+def _policy_name(row: Any) -> str | None:
+    """The policy that governs a notice: its item's campaign's, or for a digest the one it was
+    queued under (its retries and quiet hours follow it)."""
+    if row.item_id is None:
+        name = digests.read_note(row.note).get("policy")
+        return str(name) if name else None
+    policy: str | None = row.policy
+    return policy
+
+
+def _digest_context(row: Any) -> NoticeContext:
+    note = digests.read_note(row.note)
+    return NoticeContext(
+        event=row.event,
+        ref="",
+        task_title="",
+        problem_title="",
+        campaign_name="",
+        unit="",
+        person="",
+        recipient=row.recipient_name,
+        recipient_kind=row.recipient.split(":", 1)[0],
+        deadline=None,
+        original_deadline=None,
+        days_left=None,
+        note=None,
+        level=None,
+        items=tuple(digests.table_items(row.note)),
+        day=date.fromisoformat(note["day"]) if note.get("day") else None,
+    )
+
+
 def _context(row: Any, app: App, calendar: Any) -> NoticeContext:
+    if row.item_id is None:
+        return _digest_context(row)
     policy = app.policies.get(row.policy)
     left = None
     if policy is not None and row.deadline is not None:  # a standing item has no days left
@@ -302,7 +337,7 @@ def _record(
     changes = []
     tally: Counter[str] = Counter()
     for row, result in outcomes:
-        policy = app.policies.get(row.policy)
+        policy = app.policies.get(_policy_name(row) or "")
         change = {
             "notice_id": row.id,
             "status": "pending",
@@ -345,7 +380,8 @@ def _record(
                 # --since).
                 change.update(status="dead", next_attempt_at=now)
                 tally["dead"] += 1
-                report.errors.append(f"notice {row.id} ({row.ref} {row.channel}): {result.error}")
+                what = row.ref or row.event  # a digest has no item ref
+                report.errors.append(f"notice {row.id} ({what} {row.channel}): {result.error}")
         changes.append(change)
     if changes:
         conn.execute(

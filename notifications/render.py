@@ -13,6 +13,7 @@ A Renderer compiles each template once and keeps it; build one per process.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,10 @@ EVENTS = (
     "handover",
 )
 WARNING_EVENTS = ("blue", "yellow", "red")
+# A daily digest (workflow.services.digests): one notice listing many items, with its own
+# templates digest.*.j2 and its items in NoticeContext.items.
+DIGEST = "digest"
+ALL_EVENTS = (*EVENTS, DIGEST)
 LEVEL_NAMES = {
     "zh": {"blue": "蓝色预警", "yellow": "黄色预警", "red": "红色预警"},
     "en": {"blue": "blue warning", "yellow": "yellow warning", "red": "red warning"},
@@ -94,6 +99,10 @@ class NoticeContext:
     days_left: int | None  # for warnings: >0 before, 0 on the day, <0 overdue by -n days
     note: str | None  # rejection reason / extension decision note
     level: str | None  # blue|yellow|red for warning events
+    # A digest's table, most days overdue first: ref, title, unit, person, deadline (a date or
+    # None), days_overdue (None for a standing item), level. Empty for other events.
+    items: tuple[Mapping[str, Any], ...] = ()
+    day: date | None = None  # the day of a digest
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,21 @@ def sentence(text: str | None, lang: str) -> str:
     if text[-1] in "。！？.!?…":
         return text
     return text + ("。" if lang == "zh" else ".")
+
+
+def pad(value: object, width: int) -> str:
+    """`value` as text taking exactly `width` columns (a Chinese character takes two), cut
+    short with … when longer: a digest's table lines up in a fixed-width font."""
+    text = "" if value is None else str(value)
+    if _columns(text) > width:
+        while text and _columns(text) > width - 1:
+            text = text[:-1]
+        text += ELLIPSIS
+    return text + " " * (width - _columns(text))
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def sms_units(text: str) -> tuple[int, int]:
@@ -181,6 +205,7 @@ class Renderer:
         self._env.filters["cndate"] = lambda day: format_date(day, lang)
         self._env.filters["days"] = lambda n: format_days(n, lang)
         self._env.filters["sentence"] = lambda text: sentence(text, lang)
+        self._env.filters["pad"] = pad
         self._templates: dict[tuple[str, str], Template] = {}
 
     def render(self, context: NoticeContext, channel: str) -> RenderedNotice:
@@ -200,7 +225,7 @@ class Renderer:
         problems: dict[str, None] = {}  # ordered set: warning.*.j2 serves three events
         for problem in self._stray_files():
             problems[problem] = None
-        for event in EVENTS:
+        for event in ALL_EVENTS:
             for kind in KINDS:
                 try:
                     self._template(event, kind)
@@ -219,8 +244,8 @@ class Renderer:
     # -- internals ---------------------------------------------------------------------------
 
     def _variables(self, context: NoticeContext) -> dict[str, Any]:
-        if context.event not in EVENTS:
-            raise ValueError(f"event {context.event!r} is not one of {', '.join(EVENTS)}")
+        if context.event not in ALL_EVENTS:
+            raise ValueError(f"event {context.event!r} is not one of {', '.join(ALL_EVENTS)}")
         if context.recipient_kind not in RECIPIENT_KINDS:
             raise ValueError(
                 f"recipient kind {context.recipient_kind!r} is not one of "
@@ -235,6 +260,19 @@ class Renderer:
         variables["level"] = level
         variables["level_name"] = LEVEL_NAMES[self.lang][level] if level else None
         variables["lang"] = self.lang
+        if context.event == DIGEST:
+            names = LEVEL_NAMES[self.lang]
+            rows = [{**row, "level_name": names.get(row["level"], "")} for row in context.items]
+            counts = {name: sum(1 for row in rows if row["level"] == name) for name in names}
+            variables["items"] = rows
+            variables["count"] = len(rows)
+            # (level name, how many) from red down, levels with items only
+            variables["level_counts"] = [
+                (names[name], counts[name]) for name in reversed(WARNING_EVENTS) if counts[name]
+            ]
+            variables["levels"] = [name for name in reversed(WARNING_EVENTS) if counts[name]]
+            days = [row["days_overdue"] for row in rows if row["days_overdue"]]
+            variables["most_overdue"] = max(days) if days else 0
         return variables
 
     def _sms(self, event: str, variables: dict[str, Any]) -> str:
@@ -290,7 +328,7 @@ class Renderer:
             return
         for path in sorted(self.user_folder.glob("*.j2")):
             yield f"{path}: templates belong in a language folder ({', '.join(LANGUAGES)})"
-        known = {f"{base}.{kind}.j2" for base in (*EVENTS, "warning") for kind in KINDS}
+        known = {f"{base}.{kind}.j2" for base in (*ALL_EVENTS, "warning") for kind in KINDS}
         for path in sorted((self.user_folder / self.lang).glob("*.j2")):
             if path.name not in known and not path.name.startswith("_"):
                 yield (
@@ -368,3 +406,42 @@ def _samples(lang: str) -> Iterator[NoticeContext]:
                     original_deadline=original,
                     level=event if event in WARNING_EVENTS else None,
                 )
+    for kind in RECIPIENT_KINDS:
+        for rows in (digest_sample(lang), digest_sample(lang)[:1]):
+            yield dataclasses.replace(
+                base, event=DIGEST, recipient_kind=kind, items=rows, day=date(2020, 10, 12)
+            )
+
+
+def digest_sample(lang: str) -> tuple[dict[str, Any], ...]:
+    """A digest's table: two overdue items and a standing one, for check() and tests."""
+    zh = lang == "zh"
+    return (
+        {
+            "ref": "R3",
+            "title": "开展水质抽样监测并公示结果" if zh else "Sample and publish water quality",
+            "unit": "水利局" if zh else "Water Bureau",
+            "person": "韩水" if zh else "Han Shui",
+            "deadline": date(2020, 9, 30),
+            "days_overdue": 12,
+            "level": "red",
+        },
+        {
+            "ref": "R12",
+            "title": "加装除氟设备" if zh else "Fit fluoride filters",
+            "unit": "卫健委" if zh else "Health Commission",
+            "person": "鲁检" if zh else "Lu Jian",
+            "deadline": date(2020, 10, 9),
+            "days_overdue": 3,
+            "level": "red",
+        },
+        {
+            "ref": "R20",
+            "title": "建立长效管护机制" if zh else "Set up long-term upkeep",
+            "unit": "水利局" if zh else "Water Bureau",
+            "person": "韩水" if zh else "Han Shui",
+            "deadline": None,
+            "days_overdue": None,
+            "level": "yellow",
+        },
+    )

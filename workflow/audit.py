@@ -111,8 +111,12 @@ class ChainCheck:
 
     rows: int
     broken_id: int | None = None
-    reason: str | None = None  # 'content' (row edited) or 'link' (a row before it changed)
+    # 'content' (row edited), 'link' (a row before it changed), 'anchor' (not the hash kept)
+    # or 'missing' (an anchored row is gone).
+    reason: str | None = None
     checked: bool = True  # False: the caller chose not to check (`--no-verify`)
+    head_id: int | None = None  # the last row and its hash: an anchor to keep elsewhere
+    head_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -122,11 +126,17 @@ class ChainCheck:
 NOT_CHECKED = ChainCheck(rows=0, checked=False)
 
 
-def verify(conn: Connection, *, batch: int = 50_000) -> ChainCheck:
+def verify(
+    conn: Connection, *, anchors: Mapping[int, str] | None = None, batch: int = 50_000
+) -> ChainCheck:
     """Walk the whole chain in id order and recompute every hash; stop at the first mismatch.
 
-    Reads raw driver rows (no type conversion per row): a province's trail has millions.
+    A chain alone does not stop someone who rewrites a row and recomputes every hash after
+    it; `anchors` (row id -> the hash an earlier verify printed, kept outside the database)
+    does: each anchored row must still carry that hash. Reads raw driver rows (no type
+    conversion per row): a province's trail has millions.
     """
+    anchors = dict(anchors or {})
     # Untyped columns: the driver's values as they come, without a converter per row.
     raw = table(
         "audit_events", *(column(name) for name in ("id", *_CONTENT, "prev_hash", "row_hash"))
@@ -138,13 +148,21 @@ def verify(conn: Connection, *, batch: int = 50_000) -> ChainCheck:
     while True:
         rows = conn.execute(query, {"after": last_id}).all()
         if not rows:
-            return ChainCheck(rows=checked)
+            if anchors:
+                return ChainCheck(rows=checked, broken_id=min(anchors), reason="missing")
+            head = GENESIS if last_id == 0 else prev
+            return ChainCheck(rows=checked, head_id=last_id or None, head_hash=head)
         for row in rows:
             if row[9] != prev:
                 return ChainCheck(rows=checked, broken_id=row[0], reason="link")
             prev = row[10]
             if _digest(row[9], row[1:9]) != prev:
                 return ChainCheck(rows=checked, broken_id=row[0], reason="content")
+            if anchors:
+                if min(anchors) < row[0]:
+                    return ChainCheck(rows=checked, broken_id=min(anchors), reason="missing")
+                if anchors.pop(row[0], prev) != prev:
+                    return ChainCheck(rows=checked, broken_id=row[0], reason="anchor")
             checked += 1
         last_id = rows[-1][0]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, and_, cast, literal, select, true
+from sqlalchemy import ColumnElement, Connection, String, and_, cast, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -29,13 +29,15 @@ QUEUED_COLUMNS = (
 )  # fmt: skip
 
 
-def _recipient(kind: str) -> Any:
-    """(table alias, join condition) for the person, unit or campaign leader of an item."""
+def recipient_of(kind: str) -> Any:
+    """(table alias, join condition) for the person, unit or leaders of an item. `leader` is
+    the campaign leader and the problem's leader in charge (责任领导): a join on either, so
+    one person who is both gets one row."""
     if kind == "person":
         return people, people.c.id == items.c.person_id
     if kind == "unit":
         return units, units.c.id == items.c.unit_id
-    return _leader, _leader.c.id == campaigns.c.leader_id
+    return _leader, or_(_leader.c.id == campaigns.c.leader_id, _leader.c.id == problems.c.leader_id)
 
 
 def queue(
@@ -63,7 +65,7 @@ def queue(
     targets += [("unit", channel) for channel in channels if channel in ROBOTS]
     queued = 0
     for kind, channel in targets:
-        target, joined_on = _recipient(kind)
+        target, joined_on = recipient_of(kind)
         if channel in ROBOTS:
             address: Any = literal("")
             has_address: ColumnElement[bool] = true()

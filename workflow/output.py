@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "extension_approved": "延期获批",
         "extension_refused": "延期未批",
         "handover": "移交",  # an item handed to a colleague (person retire/move)
+        "digest": "每日汇总",  # one notice a day listing a leader's red items
         # deadline kinds: a date as written, 立行立改 (fix at once), 长期坚持 (no end date)
         "date": "限期",
         "immediate": "立行立改",
@@ -86,6 +87,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "source": "问题来源",
         "category": "问题类别",
         "ledger_no": "台账序号",
+        "leader_in_charge": "责任领导",
         "original_deadline": "原整改时限",
         "deadline_version": "时限版本",
         "extension_count": "延期次数",

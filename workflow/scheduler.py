@@ -115,6 +115,8 @@ def run(
             return
         tell("sweep {at}: raised {raised}; {count} notices queued", at=report.at.isoformat(),
              raised=raised_text(report.raised), count=report.notices)  # fmt: skip
+        if report.digests:
+            tell("sweep: {count} daily digests queued", count=report.digests)
         for year in report.assumed_years:
             tell("sweep: no published schedule for {year}, Monday-Friday assumed", year=year)
 

@@ -59,7 +59,10 @@ def _tamper(r: Rectify, *statements: str) -> None:
 def test_an_untouched_trail_verifies(history: Rectify) -> None:
     rows = _rows(history)
     out = history.ok("audit", "verify")
-    assert out.strip() == f"Audit trail verified: {len(rows)} rows, the hash chain is unbroken."
+    assert out.splitlines() == [
+        f"Audit trail verified: {len(rows)} rows, the hash chain is unbroken.",
+        f"Anchor to keep: {rows[-1]['id']}:{rows[-1]['row_hash']}",
+    ]
     # Each row points at the one before it, the first at the genesis value.
     assert rows[0]["prev_hash"] == audit.GENESIS
     assert all(b["prev_hash"] == a["row_hash"] for a, b in itertools.pairwise(rows))
@@ -146,3 +149,48 @@ def test_stats_and_report_say_whether_they_checked_the_chain(
     out = history.ok("report", "--campaign", "TP", "--html", str(page), "--no-verify")
     assert "not checked this time" in out
     assert 'class="audit unchecked"' in page.read_text(encoding="utf-8")
+
+
+def _anchor(r: Rectify) -> str:
+    return r.ok("audit", "verify").splitlines()[-1].removeprefix("Anchor to keep: ")
+
+
+def test_an_anchor_catches_a_trail_rewritten_with_every_hash_recomputed(
+    history: Rectify,
+) -> None:
+    anchor = _anchor(history)
+    history.ok("reopen", "R1", "--reason", "回访发现反弹", now="2020-09-20T10:00")
+    assert history.ok("audit", "verify", "--anchor", anchor)
+    # The forger changes the first row and recomputes every hash after it: the chain alone
+    # holds, the anchor kept from last time does not.
+    rows = _rows(history)
+    prev = audit.GENESIS
+    statements = []
+    for row in rows:
+        changed = {**row, "actor": "某人"} if row is rows[0] else row
+        digest = audit.row_hash(prev, changed)
+        statements.append(
+            f"UPDATE audit_events SET actor = '{changed['actor']}', prev_hash = '{prev}', "
+            f"row_hash = '{digest}' WHERE id = {row['id']}"
+        )
+        prev = digest
+    _tamper(history, *statements)
+    assert history.ok("audit", "verify")  # consistent in itself
+    anchored = int(anchor.split(":")[0])
+    error = history.fails("audit", "verify", "--anchor", anchor)
+    assert error.startswith(f"Error: audit trail broken at row {anchored} (")
+    assert "not the one kept as an anchor" in error
+
+
+def test_an_anchor_catches_rows_removed_from_the_end(history: Rectify) -> None:
+    anchor = _anchor(history)
+    anchored = int(anchor.split(":")[0])
+    _tamper(history, f"DELETE FROM audit_events WHERE id = {anchored}")
+    assert history.ok("audit", "verify")
+    error = history.fails("audit", "verify", "--anchor", anchor)
+    assert f"anchored row {anchored} is gone" in error
+
+
+def test_a_malformed_anchor_is_refused(history: Rectify) -> None:
+    error = history.fails("audit", "verify", "--anchor", "12:nothex")
+    assert error.startswith("Error: --anchor '12:nothex': expected ROW:HASH")

@@ -40,7 +40,7 @@ KINDS = ["date"] * 4 + ["standing", "immediate", "immediate", "date", "date", "d
 KINDS += ["standing", "standing"]
 IMPORTED = (
     "Imported 4 problems, 7 tasks and 12 responsibility items into TP (R1..R12).\n"
-    "Ignored columns: 责任领导, 备注.\n"
+    "Ignored columns: 备注.\n"
 )
 
 
@@ -72,6 +72,9 @@ def snapshot(rectify: Rectify) -> list[Any]:
 def test_county_ledger_with_deadline_words_and_merged_cells(county: Rectify) -> None:
     assert county.ok("import", str(COUNTY), "--campaign", "TP") == IMPORTED
     assert items_as_listed(county) == COUNTY_ITEMS
+    # 责任领导 is read: 王书记 is in charge of problems 1 and 2, nobody is named for 3 and 4
+    leaders = [county.json("show", ref)[0]["leader_in_charge"] for ref in ("P1", "P2", "P3", "P4")]
+    assert leaders == ["王书记", "王书记", None, None]
     stored = database(
         county,
         select(
@@ -118,8 +121,7 @@ def test_summary_and_errors_are_in_chinese_by_default(county: Rectify, tmp_path:
         "（月份应在 1 到 12 之间）"
     )
     assert county.ok("import", str(COUNTY), "--campaign", "TP") == (
-        "已导入 TP：问题 4 个、任务 7 项、责任事项 12 项（R1..R12）。\n"
-        "未使用的列：责任领导、备注。\n"
+        "已导入 TP：问题 4 个、任务 7 项、责任事项 12 项（R1..R12）。\n未使用的列：备注。\n"
     )
 
 
@@ -187,7 +189,7 @@ def test_update_moves_changed_deadlines_as_approved_extensions_and_adds_rows(
         "Deadline moved to 2020-10-15: R4.\n"
         "Deadline moved to 2020-11-20: R9, R10.\n"
         "Imported 1 problems, 2 tasks and 2 responsibility items into TP (R13..R14).\n"
-        "Ignored columns: 责任领导, 备注.\n"
+        "Ignored columns: 备注.\n"
     )
     r4 = county.json("show", "R4")[0]
     assert (r4["deadline"], r4["original_deadline"]) == ("2020-10-15", "2020-09-30")

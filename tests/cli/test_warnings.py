@@ -104,8 +104,10 @@ def test_levels_rise_once_each_jump_and_stop_when_fixed(rectify: Rectify) -> Non
         ("R3", "red", "韩水", "email"),
         ("R3", "red", "韩水", "sms"),
         ("R3", "red", "水利局", "email"),
-        ("R3", "red", "王书记", "email"),
     }
+    # The leader hears of red items in the day's digest (default policy: daily at 08:30).
+    assert sweep(rectify, "2020-10-01T08:30")["digests_queued"] == 1
+    assert set(queued(rectify, "digest")) == {(None, "digest", "王书记", "email")}
     # R1 is fixed before its warnings; R2 (its cooperating unit) is not. A sweep after a
     # week's downtime jumps R2 from none to yellow and sends yellow only, never blue.
     rectify.ok("fix", "R1", "--note", "已加装", actor="韩水", now="2020-10-05T10:00")
@@ -140,8 +142,13 @@ def test_delivery_over_smtp_and_an_sms_gateway(
     assert out == "Sent 9, retrying 0, dead 0, held for quiet hours 0.\n"
     assert {n["status"] for n in rectify.json("notices")} == {"sent"}
     subjects = sorted(m.message()["subject"] for m in smtp_server.mails)
-    red = [s for s in subjects if "红色预警" in s]
-    assert len(red) == 3 and all("R3" in s and "开展水质抽样监测" in s for s in red)
+    red = [s for s in subjects if "红色预警：" in s]
+    assert len(red) == 2 and all("R3" in s and "开展水质抽样监测" in s for s in red)
+    # the leader's copy is the day's digest, listing R3
+    (digest,) = [m for m in smtp_server.mails if m.rcpt_tos == ["wang@example.gov.cn"]]
+    subject = "【整改督办】每日预警汇总（2020年10月1日）：红色预警/逾期事项1项"
+    assert digest.message()["subject"] == subject
+    assert "R3" in digest.message().get_content()
     assert smtp_server.connections == 1  # one connection for the whole batch
     texts = [r.json() for r in http_server.requests]
     red_sms = [t for t in texts if "红色预警" in t["text"]]

@@ -492,8 +492,9 @@ def test_progress_columns_are_kept_and_unused_columns_listed(tmp_path: pathlib.P
         ["", "", "任务乙", "", "卫健委", "鲁检", "长期坚持", "", "", ""],
     ]
     ledger = read_ledger(write_csv(tmp_path / "progress.csv", rows))
-    assert ledger.ignored == ("责任领导", "备注", "联系电话")
+    assert ledger.ignored == ("备注", "联系电话")
     first, second = ledger.rows
+    assert (first.leader, second.leader) == ("王书记", "王书记")  # a task row takes its problem's
     assert (first.deadline_kind, first.deadline) == ("immediate", datetime.date(2020, 9, 8))
     assert first.progress == "已完成排查"
     assert (second.deadline_kind, second.deadline, second.progress) == ("standing", None, None)

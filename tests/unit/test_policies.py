@@ -68,7 +68,13 @@ def test_default_policy_is_exactly_as_specified() -> None:
         levels=(
             LevelRule("blue", 7, ("person",), ("email", "sms")),
             LevelRule("yellow", 3, ("person", "unit"), ("email", "sms")),
-            LevelRule("red", -1, ("person", "unit", "leader"), ("email", "sms")),
+            LevelRule(
+                "red",
+                -1,
+                ("person", "unit", "leader"),
+                ("email", "sms"),
+                digest=(("leader", time(8, 30)),),
+            ),
         ),
         quiet_hours=(time(22, 0), time(7, 0)),
         max_attempts=6,
@@ -222,13 +228,13 @@ def test_working_day_count_and_description() -> None:
             "    channels: [email, sms]\n",
             "",
             "p.yaml: levels.red: expected a mapping with keys days_left_at_most, recipients, "
-            "channels, got nothing",
+            "channels, digest, got nothing",
         ),
         (
             "    channels: [email, sms]\n  yellow",
             "    channels: [email, sms]\n    colour: blue\n  yellow",
             "p.yaml: levels.blue.colour: unknown key (expected one of days_left_at_most, "
-            "recipients, channels)",
+            "recipients, channels, digest)",
         ),
         (
             '"22:00"',
@@ -408,3 +414,89 @@ def test_bad_immediate_and_progress_days_name_the_key(line: str, expected: str) 
 def test_the_working_days_example_asks_for_monthly_progress_reports() -> None:
     policy = load_policies()["working-days"]
     assert (policy.immediate_days, policy.progress_every_days) == (7, 30)
+
+
+# --- daily digests -------------------------------------------------------------------------------
+
+RED = "    recipients: [person, unit, leader]\n    channels: [email, sms]\n"
+
+
+def with_red_digest(body: str) -> str:
+    assert RED in VALID
+    return VALID.replace(RED, RED + "    digest:\n" + body)
+
+
+def test_a_digest_replaces_per_item_notices_for_its_recipient_kind() -> None:
+    policy = parse_policy(with_red_digest("      leader: daily at 08:30\n"), "p.yaml", "p")
+    red = policy.level("red")
+    assert red is not None
+    assert red.digest == (("leader", time(8, 30)),)
+    assert red.digest_at("leader") == time(8, 30) and red.digest_at("unit") is None
+    assert red.per_item_recipients == ("person", "unit")
+    assert policy.digests() == {"leader": (time(8, 30), ("red",))}
+    assert policy.levels[0].digest == () and policy.levels[0].per_item_recipients == ("person",)
+    # left out or empty: no digest
+    assert parse_policy(with_red_digest(""), "p.yaml", "p").levels[2].digest == ()
+
+
+def test_the_shipped_policies_send_leaders_a_daily_digest_of_red_items() -> None:
+    for policy in load_policies().values():
+        assert policy.digests() == {"leader": (time(8, 30), ("red",))}
+        assert [rule.name for rule in policy.levels if rule.digest] == ["red"]
+
+
+def test_a_kind_digested_at_two_levels_gets_one_digest_of_both() -> None:
+    yellow = "    recipients: [person, unit]\n    channels: [email, sms]\n"
+    text = with_red_digest("      unit: daily at 9:00\n").replace(
+        yellow, yellow + "    digest: {unit: daily at 09:00}\n"
+    )
+    policy = parse_policy(text, "p.yaml", "p")
+    assert policy.digests() == {"unit": (time(9, 0), ("yellow", "red"))}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "      leader: at 08:30\n",
+            'p.yaml: levels.red.digest.leader: expected "daily at HH:MM" such as '
+            "\"daily at 08:30\", got 'at 08:30'",
+        ),
+        (
+            "      leader: daily at 25:00\n",
+            "p.yaml: levels.red.digest.leader: '25:00' is not a time of day (00:00 to 23:59)",
+        ),
+        (
+            "      boss: daily at 08:30\n",
+            "p.yaml: levels.red.digest.boss: unknown key (expected one of person, unit, leader)",
+        ),
+        (
+            "      - leader\n",
+            "p.yaml: levels.red.digest: expected a mapping with keys person, unit, leader, "
+            "got a list",
+        ),
+        (
+            "      leader: 830\n",
+            'p.yaml: levels.red.digest.leader: expected "daily at HH:MM" such as '
+            '"daily at 08:30", got 830',
+        ),
+    ],
+)
+def test_bad_digests_name_the_key(body: str, expected: str) -> None:
+    assert errors_for(with_red_digest(body)) == [expected]
+
+
+def test_a_digest_is_for_a_recipient_of_its_level_at_one_time_a_day() -> None:
+    blue = "    recipients: [person]\n    channels: [email, sms]\n"
+    text = with_red_digest("      leader: daily at 08:30\n      person: daily at 08:00\n")
+    assert errors_for(text.replace(blue, blue + "    digest: {person: daily at 7:00}\n", 1)) == [
+        "p.yaml: levels.red.digest.person: must be at the same time as levels.blue.digest.person "
+        "(08:00 is not 07:00): a recipient gets one digest a day",
+    ]
+    assert errors_for(text.replace(blue, blue + "    digest: {unit: daily at 08:00}\n", 1)) == [
+        "p.yaml: levels.blue.digest.unit: unit is not among this level's recipients",
+    ]
+    assert errors_for(with_red_digest("      {}\n")) == [
+        "p.yaml: levels.red.digest: expected at least one of person, unit, leader; "
+        "remove it for none",
+    ]

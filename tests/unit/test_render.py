@@ -463,6 +463,7 @@ def test_templates_sit_where_package_data_finds_them() -> None:
     kinds = ("subject", "email", "sms")
     bases = (
         "assigned", "warning", "rejected", "extension_approved", "extension_refused", "handover",
+        "digest",
     )  # fmt: skip
     # _progress.*.j2: the missed progress report of a standing item, included by warning.*.j2.
     imports = {"_macros.j2"} | {f"_progress.{k}.j2" for k in kinds}

@@ -76,12 +76,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "完成进度",
         "progress",
     ),
-    # Known, so that they do not hide the header row, but not used yet: the items go to the
-    # unit's person, not to the county leader in charge.
+    # The county leader in charge of the problem (责任领导): red warnings and digests go to
+    # them as well as to the campaign leader. With several such columns (责任领导 and 分管领导)
+    # the first is used and the others are named as ignored.
     "leader": ("责任领导", "牵头领导", "分管领导", "包联领导", "县级领导", "责任县领导"),
 }
 OPTIONAL_MANY = ("progress", "leader")  # fields that may have several columns
-UNUSED = ("leader",)
 _FIELD_BY_KEY = {key: field for field, keys in ALIASES.items() for key in keys}
 HEADER_SEARCH_ROWS = 5
 # A ledger with both 牵头单位 and 责任单位 (and no 配合单位) means the lead unit and the
@@ -135,7 +135,7 @@ def _header(file: str, index: int, matched: list[tuple[int, str, str | None]]) -
         shown = header_text(text)
         if lead_and_shared and _header_key(text) == lead_and_shared[1]:
             field = "cooperating_units"
-        if field is None or field in UNUSED:
+        if field is None or (field == "leader" and field in columns):
             ignored.append(shown)
         elif field == "progress":
             progress.append((column, shown))

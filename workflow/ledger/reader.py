@@ -52,6 +52,7 @@ class LedgerRow:
     deadline: datetime.date | None  # None: empty, unreadable or standing
     deadline_kind: str = "date"  # date | immediate | standing (长期坚持)
     progress: str | None = None  # 整改进展 / 完成情况 / 整改目标, kept on the items as text
+    leader: str | None = None  # 责任领导: the problem's leader in charge, by name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,6 +260,7 @@ def _build_row(
         deadline=deadline,
         deadline_kind=kind,
         progress=_progress(cells, header.progress),
+        leader=text("leader"),
     )
 
 
@@ -285,6 +287,7 @@ def _continue_problem(
         source=previous.source,
         category=previous.category,
         problem=previous.problem,
+        leader=row.leader or previous.leader,
     )
 
 

@@ -103,9 +103,7 @@ def board_rows(
 
 def _overdue(today: date) -> ColumnElement[bool]:
     """`rectify overdue`'s own condition (open, deadline < today), not a second definition."""
-    condition = overdue_service._query(today, include_fixed=False).whereclause
-    assert condition is not None
-    return condition
+    return overdue_service.is_overdue(today)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:

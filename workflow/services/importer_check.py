@@ -16,8 +16,10 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from workflow.db.schema import people, units
+from workflow.errors import RectifyError
 from workflow.i18n import Msg
 from workflow.ledger.reader import Ledger, LedgerRow, RowError
+from workflow.services.leaders import find_leader
 
 GROUP_PREFIX = "各"  # 各乡镇: "every township", i.e. every unit in the group 乡镇
 
@@ -28,6 +30,8 @@ class Problem:
     row: LedgerRow
     tasks: list[Task] = field(default_factory=list)
     existing_id: int | None = None  # set by an update that adds tasks to a known problem
+    leader_id: int | None = None  # 责任领导, the first row that names one
+    leader_row: LedgerRow | None = None  # that row
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Directory:
     """Units and people held in memory for checking a file: they are few, rows are many."""
 
     def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.leaders: dict[str, int | RectifyError] = {}  # name as written -> id or refusal
         self.unit_ids: dict[str, int] = {}
         self.groups: dict[str, list[int]] = {}
         self.unit_names: dict[int, str] = {}
@@ -77,6 +83,15 @@ class Directory:
             self.people.setdefault(p.name, []).append((p.id, p.unit_id))
             if p.is_head:
                 self.heads[p.unit_id] = p.id
+
+    def leader(self, text: str) -> int | RectifyError:
+        """The leader in charge named `text` (few names, many rows: each looked up once)."""
+        if text not in self.leaders:
+            try:
+                self.leaders[text] = find_leader(self.conn, text).id
+            except RectifyError as exc:
+                self.leaders[text] = exc
+        return self.leaders[text]
 
     def knows_unit(self, text: str) -> bool:
         return self.units_for(text) is not None or text in self.retired
@@ -128,10 +143,34 @@ class Checker:
                         other=row.problem,
                     ),
                 )
+            self.check_leader(problem, row)
             task = self.check_task(row)
             if task is not None:
                 problem.tasks.append(task)
         return list(grouped.values())
+
+    def check_leader(self, problem: Problem, row: LedgerRow) -> None:
+        """责任领导: a known leader, the same on every row of the problem."""
+        if not row.leader:
+            return
+        found = self.directory.leader(row.leader)
+        if isinstance(found, RectifyError):
+            self.error(row, "leader", found.message)
+            return
+        first = problem.leader_row
+        if first is None:
+            problem.leader_id, problem.leader_row = found, row
+        elif found != problem.leader_id:
+            self.error(
+                row,
+                "leader",
+                Msg(
+                    "{name} differs from {first} (row {row}): a problem has one leader in charge",
+                    name=row.leader,
+                    first=first.leader,
+                    row=first.row_number,
+                ),
+            )
 
     def check_task(self, row: LedgerRow) -> Task | None:
         row = self.settle_names(row)

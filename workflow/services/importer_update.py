@@ -100,7 +100,7 @@ def plan(
                 result.moves.append((before, task))
         if fresh:
             known_id = existing.get((problem.row.no, problem.row.problem))
-            result.new.append(Problem(problem.key, problem.row, fresh, known_id))
+            result.new.append(Problem(problem.key, problem.row, fresh, known_id, problem.leader_id))
     return result
 
 

@@ -58,6 +58,7 @@ def write_rows(
                 "source": p.row.source,
                 "category": p.row.category,
                 "title": p.row.problem,
+                "leader_id": p.leader_id,
                 "definition_version": versions["problem"],
                 **stamps,
             }

@@ -17,6 +17,7 @@ from workflow.machines import Attempt
 from workflow.refs import allocate, normalise
 from workflow.services import notices
 from workflow.services.directory import find_campaign, find_person, find_unit, required
+from workflow.services.leaders import find_leader
 from workflow.services.lifecycle import follow_children, roll_up
 from workflow.terms import Day, Term
 
@@ -28,13 +29,17 @@ def add_problem(
     *,
     source: str | None = None,
     category: str | None = None,
+    leader: str | None = None,
 ) -> str:
+    """`leader`: the county leader in charge (责任领导), by name; red warnings and digests go to
+    them as well as to the campaign leader."""
     title = required(title, Msg("problem title"))
     now = app.now()
     version = app.machine_specs["problem"].version
     with app.ready_db().write() as conn:
         actor = _planner(app, Msg("add problems"))
         campaign_id = find_campaign(conn, campaign).id
+        leader_id = find_leader(conn, leader).id if leader and leader.strip() else None
         (ref,) = allocate(conn, "problem", 1)
         conn.execute(
             insert(problems).values(
@@ -43,6 +48,7 @@ def add_problem(
                 source=source or None,
                 category=category or None,
                 title=title,
+                leader_id=leader_id,
                 state="issued",
                 definition_version=version,
                 created_at=now,

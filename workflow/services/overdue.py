@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, case, select
+from sqlalchemy import ColumnElement, Connection, Select, case, select
 
 from definitions.policies import Policy
 from workflow.calendar import WorkdayCalendar
@@ -95,8 +95,15 @@ def overdue_rows(
     return streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_order)
 
 
-def _query(today: date, include_fixed: bool) -> Select[Any]:
+def is_overdue(today: date, *, include_fixed: bool = False) -> ColumnElement[bool]:
+    """The rule, for queries that count rather than list (board, stats): open (or fixed), and
+    the deadline day before today. Uses the (state, deadline) index; a standing item's NULL
+    deadline never matches."""
     states = (*OPEN_STATES, "fixed") if include_fixed else OPEN_STATES
+    return items.c.state.in_(states) & (items.c.deadline < today)
+
+
+def _query(today: date, include_fixed: bool) -> Select[Any]:
     return (
         select(
             items.c.ref,
@@ -119,8 +126,7 @@ def _query(today: date, include_fixed: bool) -> Select[Any]:
         .join(campaigns, campaigns.c.id == problems.c.campaign_id)
         .join(units, units.c.id == items.c.unit_id)
         .join(people, people.c.id == items.c.person_id)
-        # The (state, deadline) index; a standing item's NULL deadline never matches.
-        .where(items.c.state.in_(states), items.c.deadline < today)
+        .where(is_overdue(today, include_fixed=include_fixed))
         .order_by(items.c.deadline, items.c.id)
     )
 

@@ -294,9 +294,14 @@ def show(conn: Connection, ref: str) -> dict[str, Any]:
         record["items"] = [dict(r) for r in conn.execute(children).mappings()]
     else:
         origin = conn.execute(
-            select(problems.c.source, problems.c.category, problems.c.ledger_no).where(
-                problems.c.ref == ref
+            select(
+                problems.c.source,
+                problems.c.category,
+                problems.c.ledger_no,
+                people.c.name.label("leader_in_charge"),  # 责任领导
             )
+            .outerjoin(people, people.c.id == problems.c.leader_id)
+            .where(problems.c.ref == ref)
         ).one()
         record.update(origin._asdict())
         children = _tasks_query(None, None).where(problems.c.ref == ref)
@@ -363,9 +368,12 @@ def list_notices(
             notices.c.next_attempt_at,
             notices.c.sent_at,
             notices.c.last_error,
-            notices.c.deadline_version,
+            # A digest (no item) covers many items: no ref and no deadline version.
+            case((notices.c.item_id.is_(None), None), else_=notices.c.deadline_version).label(
+                "deadline_version"
+            ),
         )
-        .join(items, items.c.id == notices.c.item_id)
+        .outerjoin(items, items.c.id == notices.c.item_id)
         .order_by(notices.c.id)
     )
     if status is not None:

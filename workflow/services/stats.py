@@ -82,6 +82,7 @@ from workflow.escalation import days_left, local_today
 from workflow.i18n import Msg
 from workflow.services import calendar_days
 from workflow.services.audit_check import REASONS
+from workflow.services.overdue import is_overdue
 from workflow.services.queries import OPEN_STATES, resolve_filters
 
 BY = ("unit", "person", "source")
@@ -240,7 +241,7 @@ def _groups(scope: _Scope, today: date) -> Select[Any]:
             scope.gid.label("gid"),
             func.count(case((is_open, 1))).label("open"),
             # The rule of services/overdue.py; a standing item's NULL deadline never matches.
-            func.count(case((and_(is_open, items.c.deadline < today), 1))).label("overdue"),
+            func.count(case((is_overdue(today), 1))).label("overdue"),
         )
         .select_from(scope.joined())
         .group_by(scope.gid)
@@ -369,7 +370,7 @@ def _days_overdue(
     query = scope.where(
         select(scope.gid, campaigns.c.policy, items.c.deadline, func.count())
         .select_from(scope.joined(policy=True))
-        .where(items.c.state.in_(OPEN_STATES), items.c.deadline < today)
+        .where(is_overdue(today))
         .group_by(scope.gid, campaigns.c.policy, items.c.deadline)
     )
     calendar: WorkdayCalendar | None = None

@@ -44,7 +44,7 @@ from workflow.escalation import (
     progress_cutoffs,
     release_time,
 )
-from workflow.services import calendar_days
+from workflow.services import calendar_days, digests
 
 OPEN_STATES = ("issued", "assigned")
 LEVELS = ("blue", "yellow", "red")
@@ -59,6 +59,7 @@ class SweepReport:
     today: date
     raised: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
     notices: int = 0
+    digests: int = 0  # daily digests queued (workflow.services.digests)
     # Standing items raised for a missed progress report (整改进展): blue, then yellow.
     progress: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PROGRESS_LEVELS, 0))
     assumed_years: list[int] = field(default_factory=list)  # working days without a schedule
@@ -70,6 +71,7 @@ class SweepReport:
             "raised": self.raised,
             "progress_raised": self.progress,
             "notices_queued": self.notices,
+            "digests_queued": self.digests,
             "assumed_monday_to_friday": self.assumed_years,
         }
 
@@ -96,6 +98,8 @@ def sweep_in(
         only = name if len(in_use) == 1 else None
         _sweep_policy(conn, policy, calendar, report, at, item_id, app, only)
         _sweep_progress(conn, policy, report, at, item_id, app, only)
+    if item_id is None:  # a whole sweep, after the levels are stored: today's digests
+        report.digests = digests.queue_digests(conn, app, at, calendar)
     return report
 
 
@@ -167,7 +171,8 @@ def _sweep_policy(
             event=rule.name,
             event_key=rule.name,
             where=and_(rising, reached == rule.name),
-            recipients=rule.recipients,
+            # A recipient kind digested at this level hears of it in the day's digest.
+            recipients=rule.per_item_recipients,
             channels=rule.channels,
             now=at,
             sms_not_before=sms_after,
@@ -232,7 +237,7 @@ def _sweep_progress(
             event=name,
             event_key=literal(f"progress-{name}:") + cast(reports_made, String),
             where=and_(rising, reached == name),
-            recipients=rule.recipients if rule else _PROGRESS_FALLBACK[name],
+            recipients=rule.per_item_recipients if rule else _PROGRESS_FALLBACK[name],
             channels=rule.channels if rule else ("email", "sms"),
             now=at,
             sms_not_before=sms_after,
