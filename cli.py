@@ -6,36 +6,62 @@ exit status 1; the library has already rolled its transaction back.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from workflow.app import App
 from workflow.clock import parse_instant
 from workflow.errors import InvalidInput, RectifyError
 from workflow.i18n import LANGS, Msg
-from workflow.output import FORMATS, HEADERS, WEEKDAYS, deadline_text, render
-from workflow.services import demo as demo_service
-from workflow.services import directory, extensions, importer, lifecycle, lists, queries
-from workflow.services import sweep as sweep_service
-from workflow.services.queries import (
-    KINDS,
-    LEVELS,
-    LIST_FIELDS,
-    NOTICE_FIELDS,
-    NOTICE_STATUSES,
-    STATES,
-    TABLE_COLUMNS,
-)
-from workflow.settings import load_settings
 from workflow.terms import Day, Term, raised_text
+
+if TYPE_CHECKING:
+    from workflow import output
+    from workflow.app import App
+    from workflow.services import demo as demo_service
+    from workflow.services import directory, extensions, importer, lifecycle, lists, queries
+    from workflow.services import sweep as sweep_service
+
+
+class _Lazy:
+    """A module imported on first use, so that `rectify --help` and `rectify --version` load no
+    database or file code (SQLAlchemy, Alembic, openpyxl, Jinja2): each command loads what it
+    calls. tests/unit/test_startup.py checks what start-up imports."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if not TYPE_CHECKING:
+    output = _Lazy("workflow.output")
+    demo_service = _Lazy("workflow.services.demo")
+    directory = _Lazy("workflow.services.directory")
+    extensions = _Lazy("workflow.services.extensions")
+    importer = _Lazy("workflow.services.importer")
+    lifecycle = _Lazy("workflow.services.lifecycle")
+    lists = _Lazy("workflow.services.lists")
+    queries = _Lazy("workflow.services.queries")
+    sweep_service = _Lazy("workflow.services.sweep")
+
+# The choices of options, spelled out as the library defines them (output.FORMATS,
+# queries.LEVELS ...; tests/unit/test_startup.py checks that they agree) so that building the
+# commands imports neither module.
+FORMATS = ("table", "json", "csv")
+LEVELS = ("none", "blue", "yellow", "red")
+STATES = ("issued", "assigned", "fixed", "closed")
+KINDS = ("problem", "task", "responsibility")
+NOTICE_STATUSES = ("pending", "sending", "sent", "dead", "skipped")
 
 HISTORY_FIELDS = ("at", "actor", "trigger", "from", "to", "note")
 
@@ -50,6 +76,12 @@ class RectifyGroup(click.Group):
     """Turns library refusals and bad options into click's one-line `Error:` output."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        bad = _undecodable(args)
+        if bad is not None:
+            shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            line = Msg("argument {arg!r} is not UTF-8 text; set the terminal to UTF-8",
+                       arg=shown)  # fmt: skip
+            raise OneLineUsageError(_one_line(line.to(_lang(ctx))))
         # A bad option of `rectify` itself (--lang xx) is found here, before invoke.
         try:
             return super().parse_args(ctx, args)
@@ -70,10 +102,18 @@ class RectifyGroup(click.Group):
             raise OneLineUsageError(line.to(_lang(ctx))) from None
         except RectifyError as exc:
             raise click.ClickException(_one_line(exc.to(_lang(ctx)))) from None
-        except SQLAlchemyError as exc:
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
             cause = getattr(exc, "orig", None) or exc
             line = Msg("database: {reason}", reason=_one_line(str(cause)))
             raise click.ClickException(line.to(_lang(ctx))) from None
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """An SQLAlchemy error; a command that never loaded SQLAlchemy cannot have raised one."""
+    loaded = sys.modules.get("sqlalchemy.exc")
+    return loaded is not None and isinstance(exc, loaded.SQLAlchemyError)
 
 
 def _usage(exc: click.UsageError) -> Msg | str:
@@ -156,14 +196,30 @@ def _matched(patterns: list[tuple[str, Msg]], text: str) -> Msg | None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """An error on one line, with what a terminal would act on (ESC, BEL, bidi overrides, from
+    a ledger's cells or an argument) shown escaped: \\x1b, <U+202E>."""
+    from workflow.output import visible
+
+    return visible(" ".join(text.split()))
+
+
+def _undecodable(args: list[str]) -> str | None:
+    """The first argument with bytes that are not UTF-8 (Python keeps them as surrogates,
+    which no database driver accepts)."""
+    for arg in args:
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
+            return arg
+    return None
 
 
 def _lang(ctx: click.Context) -> str:
     """The language of messages: the app's once built, else what --lang/RECTIFY_LANG say."""
     app = ctx.find_root().obj
-    if isinstance(app, App):
-        return app.settings.lang
+    if app is not None:
+        from workflow.app import App
+
+        if isinstance(app, App):
+            return app.settings.lang
     wanted = ctx.find_root().params.get("lang") or os.environ.get("RECTIFY_LANG", "zh")
     return wanted if wanted in LANGS else "zh"
 
@@ -173,7 +229,21 @@ def say(app: App, template: str, /, **params: Any) -> None:
     click.echo(Msg(template, **params).to(app.settings.lang))
 
 
-pass_app = click.make_pass_decorator(App)
+def pass_app(command: Any) -> Any:
+    """click.make_pass_decorator(App), with workflow.app imported when the command runs."""
+
+    def with_app(*args: Any, **kwargs: Any) -> Any:
+        from workflow.app import App
+
+        ctx = click.get_current_context()
+        app = ctx.find_object(App)
+        if app is None:
+            raise RuntimeError("rectify: a command ran without its App")
+        return ctx.invoke(command, app, *args, **kwargs)
+
+    return functools.update_wrapper(with_app, command)
+
+
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
     help="table for people (aligned for Chinese text), json or csv for programs.",
@@ -224,6 +294,9 @@ def main(
 
     RECTIFY_NOW=2020-09-30T09:00 replaces the clock for any command (drills, tests).
     """
+    from workflow.app import App
+    from workflow.settings import load_settings
+
     try:
         settings = load_settings(db=db, actor=actor, config_file=config, lang=lang)
     except RectifyError as exc:
@@ -298,7 +371,7 @@ def _show_entry(
         _print(fmt, app, [record], list(record))
         return
     (shown,) = directory_read.for_table([{k: v for k, v in record.items() if k != key}], kind, lang)
-    headers = {**HEADERS[lang], **_DIRECTORY_HEADERS[kind]} if lang == "zh" else {}
+    headers = {**output.HEADERS[lang], **_DIRECTORY_HEADERS[kind]} if lang == "zh" else {}
     rows = [{"field": headers.get(k, k), "value": v} for k, v in shown.items()]
     _print("table", app, rows, ["field", "value"])
     if record[key]:
@@ -595,7 +668,7 @@ def campaign_show(app: App, code: str, fmt: str) -> None:
         _print(fmt, app, [record], list(record))
         return
     lang = app.settings.lang
-    headers = {**HEADERS[lang], **_DIRECTORY_HEADERS["campaign"]} if lang == "zh" else {}
+    headers = {**output.HEADERS[lang], **_DIRECTORY_HEADERS["campaign"]} if lang == "zh" else {}
     _print("table", app, [{"field": headers.get(k, k), "value": v} for k, v in record.items()],
            ["field", "value"])  # fmt: skip
 
@@ -783,14 +856,15 @@ def show(app: App, ref: str, fmt: str) -> None:
     fields = [k for k in record if k not in ("items", "tasks", "evidence")]
     lang = app.settings.lang
     # A standing item's deadline reads 长期坚持; an immediate one's is marked 立行立改.
-    shown = {"deadline": deadline_text(record.get("deadline"), record.get("deadline_kind"), lang,
-                                       app.settings.zone)}  # fmt: skip
-    rows = [{"field": HEADERS[lang].get(k, k), "value": shown.get(k, record[k])} for k in fields]
+    shown = {"deadline": output.deadline_text(record.get("deadline"), record.get("deadline_kind"),
+                                              lang, app.settings.zone)}  # fmt: skip
+    headers = output.HEADERS[lang]
+    rows = [{"field": headers.get(k, k), "value": shown.get(k, record[k])} for k in fields]
     _print("table", app, rows, ["field", "value"])
     for key, kind in (("tasks", "task"), ("items", "responsibility")):
         if record.get(key):
             click.echo()
-            _print("table", app, record[key], TABLE_COLUMNS[kind])
+            _print("table", app, record[key], queries.TABLE_COLUMNS[kind])
     for file in record.get("evidence", []):
         say(app, "evidence: {filename}  sha256 {sha256}  {size} bytes", **file)
 
@@ -848,7 +922,8 @@ def list_(
             conn, kind=kind, campaign=campaign_, unit=unit_, state=state, level=level,
             person=person_,
         )  # fmt: skip
-        _print(fmt, app, rows, TABLE_COLUMNS[kind] if fmt == "table" else LIST_FIELDS)
+        columns = queries.TABLE_COLUMNS[kind] if fmt == "table" else queries.LIST_FIELDS
+        _print(fmt, app, rows, columns)
 
 
 @main.command()
@@ -1117,6 +1192,7 @@ def deliver(app: App, fmt: str) -> None:
     report = deliver_notices(app)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(app.settings.lang), ensure_ascii=False))
+        _delivery_failed(report)
         return
     say(app, "Sent {sent}, retrying {retrying}, dead {dead}, held for quiet hours {held}.",
         sent=report.sent, retrying=report.retrying, dead=report.dead, held=report.held)  # fmt: skip
@@ -1132,8 +1208,21 @@ def deliver(app: App, fmt: str) -> None:
     for channel, (count, why) in report.waiting.items():
         say(app, "{channel}: not configured ({why}); {count} notices stay pending.",
             channel=channel, why=why, count=count)  # fmt: skip
+    if report.resent:
+        say(app, "Sent again {count} notices cut mid-flight (the process sending them died); "
+            "they may have gone out twice: `rectify notices` marks them.",
+            count=report.resent)  # fmt: skip
     for error in report.errors:
         say(app, "dead: {error}", error=error)
+    _delivery_failed(report)
+
+
+def _delivery_failed(report: Any) -> None:
+    """Exit 1 after the summary when nothing was sent and something failed."""
+    if report.failed_only:
+        raise RectifyError(
+            "nothing was sent: {retrying} notices retrying, {dead} dead",
+            retrying=report.retrying, dead=report.dead)  # fmt: skip
 
 
 notice_status_option = click.option(
@@ -1165,7 +1254,7 @@ def notices_list(app: App, status: str | None, ref: str | None, fmt: str) -> Non
 
 def _list_notices(app: App, status: str | None, ref: str | None, fmt: str) -> None:
     with app.ready_db().read() as conn:
-        _print(fmt, app, queries.list_notices(conn, status=status, ref=ref), NOTICE_FIELDS)
+        _print(fmt, app, queries.list_notices(conn, status=status, ref=ref), queries.NOTICE_FIELDS)
 
 
 @notices_.command("retry")
@@ -1319,7 +1408,7 @@ def _print(
     headers: Mapping[str, str] | None = None,
 ) -> None:
     settings = app.settings
-    render(rows, list(columns), fmt, sys.stdout, lang=settings.lang, zone=settings.zone,
+    output.render(rows, list(columns), fmt, sys.stdout, lang=settings.lang, zone=settings.zone,
            headers=headers)  # fmt: skip
 
 
@@ -1337,7 +1426,7 @@ _CALENDAR_SOURCES = {
 
 def _day_text(day: date) -> Msg:
     """2020-10-08 (Thursday) / 2020年10月8日（星期四）."""
-    weekday = Term("weekday", WEEKDAYS[day.weekday()].title())
+    weekday = Term("weekday", output.WEEKDAYS[day.weekday()].title())
     return Msg("{day} ({weekday})", day=Day(day), weekday=weekday)
 
 

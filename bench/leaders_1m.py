@@ -116,15 +116,18 @@ WHERE i.state IN ('issued', 'assigned') AND i.deadline < ?
 ORDER BY i.deadline, i.ref
 """
 
+# Grouped per campaign and unit, as `board` shows them (names are looked up in the few
+# hundred groups afterwards, not measured).
 BOARD_SQL = """
-SELECT u.code, u.name, count(*),
+SELECT p.campaign_id, i.unit_id, count(*),
        sum(i.state = 'closed'), sum(i.state = 'fixed'),
+       sum(i.state IN ('issued', 'assigned')),
        sum(i.state IN ('issued', 'assigned') AND i.level = 'blue'),
        sum(i.state IN ('issued', 'assigned') AND i.level = 'yellow'),
        sum(i.state IN ('issued', 'assigned') AND i.level = 'red'),
        sum(i.state IN ('issued', 'assigned') AND i.deadline < ?)
-FROM responsibility_items i JOIN units u ON u.id = i.unit_id
-GROUP BY u.id
+FROM responsibility_items i JOIN tasks t ON t.id = i.task_id JOIN problems p ON p.id = t.problem_id
+GROUP BY p.campaign_id, i.unit_id
 """
 
 STATS_SQL = """

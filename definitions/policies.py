@@ -45,6 +45,10 @@ _LEVEL_REQUIRED = ("days_left_at_most", "recipients", "channels")
 _LEVEL_KEYS = (*_LEVEL_REQUIRED, "digest")
 _QUIET_KEYS = ("start", "end")
 _DELIVERY_KEYS = ("max_attempts", "backoff_base_seconds", "backoff_cap_seconds")
+_DELIVERY_OPTIONAL = ("give_up_after",)
+_DURATION = re.compile(r"^(\d+)\s*(minutes?|hours?|days?)$")
+_DURATION_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+DEFAULT_GIVE_UP_AFTER = 72 * 3600
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DAILY = re.compile(r"^daily\s+at\s+(\S+)$")
 # Group robots post in the unit's name, once per item: there is no one to send a digest to.
@@ -101,6 +105,9 @@ class Policy:
     # 长期坚持 (standing items, no deadline): a progress report (整改进展) is due every this many
     # days; None: no reports asked for.
     progress_every_days: int | None = None
+    # A notice whose sending keeps failing for a reason that may pass (server down, timeouts,
+    # 4xx/5xx/429 replies) is tried until this many seconds after it was queued, then dead.
+    give_up_after_seconds: int = DEFAULT_GIVE_UP_AFTER
 
     def level(self, name: str) -> LevelRule | None:
         return next((rule for rule in self.levels if rule.name == name), None)
@@ -423,7 +430,7 @@ def parse_policy(text: str, source: str, name: str) -> Policy:
 
     if check.errors:
         raise PolicyError(check.errors)
-    max_attempts, base, cap = delivery
+    max_attempts, base, cap, give_up_after = delivery
     return Policy(
         name=name,
         day_count=day_count,
@@ -436,6 +443,7 @@ def parse_policy(text: str, source: str, name: str) -> Policy:
         description=description.strip(),
         immediate_days=immediate_days if immediate_days is not None else 7,
         progress_every_days=progress_every_days,
+        give_up_after_seconds=give_up_after,
     )
 
 
@@ -446,8 +454,8 @@ def _check_day_count(check: _Checker, value: object) -> DayCount | None:
     return cast(DayCount, value)
 
 
-def _check_delivery(check: _Checker, value: object) -> tuple[int, int, int] | None:
-    body = check.mapping(value, "delivery", _DELIVERY_KEYS)
+def _check_delivery(check: _Checker, value: object) -> tuple[int, int, int, int] | None:
+    body = check.mapping(value, "delivery", (*_DELIVERY_KEYS, *_DELIVERY_OPTIONAL))
     if body is None:
         return None
     numbers: list[int | None] = []
@@ -464,9 +472,21 @@ def _check_delivery(check: _Checker, value: object) -> tuple[int, int, int] | No
             f"must be at least backoff_base_seconds ({cap} is below {base})",
         )
         return None
-    if attempts is None or base is None or cap is None:
+    give_up_after = _check_duration(check, body.get("give_up_after"), "delivery.give_up_after")
+    if attempts is None or base is None or cap is None or give_up_after is None:
         return None
-    return attempts, base, cap
+    return attempts, base, cap, give_up_after
+
+
+def _check_duration(check: _Checker, value: object, key: str) -> int | None:
+    """Seconds of '72 hours', '3 days', '90 minutes'; left out: 72 hours."""
+    if value is None:
+        return DEFAULT_GIVE_UP_AFTER
+    found = _DURATION.match(value.strip()) if isinstance(value, str) else None
+    if found is None or int(found.group(1)) < 1:
+        check.error(key, f"expected a duration such as '72 hours' or '3 days', got {_show(value)}")
+        return None
+    return int(found.group(1)) * _DURATION_SECONDS[found.group(2).rstrip("s")]
 
 
 def load_policy_file(path: Path) -> Policy:

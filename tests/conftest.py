@@ -79,6 +79,16 @@ class Rectify:
         assert result.exit_code == 0, f"{args}: {result.output}"
         return result.stdout
 
+    def delivers(self, *args: str, **kwargs: Any) -> str:
+        """The output of `rectify deliver ARGS`, which exits 1 with one `Error:` line after it
+        when it sent nothing and something failed (and 0 otherwise)."""
+        result = self.run("deliver", *args, **kwargs)
+        failed_only = result.stdout.startswith(("Sent 0,", "已发送 0", '{"sent": 0,'))
+        assert result.exit_code == (1 if failed_only and result.stderr else 0), result.output
+        if result.exit_code:
+            assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+        return result.stdout
+
     def fails(self, *args: str, **kwargs: Any) -> str:
         """The one `Error:` line of a refused command (and checks there is nothing else)."""
         result = self.run(*args, **kwargs)

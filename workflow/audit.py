@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, column, func, insert, select, table, text
 
+from workflow.db.bulk import bulk_insert
 from workflow.db.schema import audit_events
 
 GENESIS = "0" * 64
@@ -102,7 +103,8 @@ def record(
 
 def record_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(audit_events), list(chained(rows, _lock_and_last_hash(conn))))
+        # One executemany with values converted once: an import writes millions of rows.
+        bulk_insert(conn, audit_events, list(chained(rows, _lock_and_last_hash(conn))))
 
 
 @dataclass(frozen=True)

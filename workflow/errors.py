@@ -36,11 +36,16 @@ class TransitionRefused(RectifyError):
 class ImportFailed(RectifyError):
     """A ledger with bad rows; `errors` lists every one, in row order."""
 
-    def __init__(self, source: str, errors: list[Msg] | list[str]) -> None:
+    def __init__(
+        self, source: str, errors: list[Msg] | list[str], total: int | None = None
+    ) -> None:
+        # `total`: the count when `errors` lists only some (workflow.ledger.messages.capped)
         self.errors = errors
+        count = len(errors) if total is None else total
         template = (
             "{source}: 1 error, nothing imported: {errors}"
-            if len(errors) == 1
+            if count == 1
             else "{source}: {count} errors, nothing imported: {errors}"
         )
-        super().__init__(Msg(template, source=source, count=len(errors), errors=list(errors)))
+        shown = f"{count:,}" if count >= 10_000 else count
+        super().__init__(Msg(template, source=source, count=shown, errors=list(errors)))

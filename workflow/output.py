@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
@@ -183,7 +184,7 @@ def render_table(
     """`headers` overrides the usual column names where a word means something else here."""
     names = {**HEADERS[lang], **(headers or {})} if lang == "zh" else HEADERS[lang]
     header = [names.get(c, c) for c in columns]
-    body = [[_table_cell(row, c, lang, zone) for c in columns] for row in rows]
+    body = [[visible(_table_cell(row, c, lang, zone)) for c in columns] for row in rows]
     widths = [max(_width(text) for text in column) for column in zip(header, *body, strict=False)]
     for line in [header, *body]:
         padded = [
@@ -193,13 +194,23 @@ def render_table(
     return len(body)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every row; dates (also inside nested lists) go through _json_default.
+_encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+
+
 def render_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
     """A JSON array written row by row, so a long list never sits in memory as one string."""
     count = 0
     out.write("[")
     for row in rows:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps({c: _plain(row.get(c)) for c in columns}, ensure_ascii=False))
+        out.write(_encode({c: row.get(c) for c in columns}))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -242,6 +253,11 @@ def _plain(value: Any) -> Any:
 
 def _cell(value: Any) -> Any:
     """A CSV cell: nested lists (evidence) as JSON, formulas defused."""
+    kind = value.__class__
+    if kind is str:  # the common cases first: a million-row export calls this per cell
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    if kind is int or value is None:
+        return value
     value = _plain(value)
     if isinstance(value, bool):  # as JSON writes them, not Python's True/False
         return "true" if value else "false"
@@ -254,6 +270,24 @@ def _defuse(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+# What a terminal would act on rather than show: C0 and C1 controls, DEL, bidi overrides and
+# isolates (they reorder a line), line and paragraph separators. A table shows them escaped,
+# \x1b or <U+202E>; JSON and CSV keep the text as stored.
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def visible(text: str) -> str:
+    """The text with terminal controls escaped."""
+    return _CONTROLS.sub(_escaped, text) if _CONTROLS.search(text) else text
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"<U+{code:04X}>"
 
 
 def _width(text: str) -> int:

@@ -8,8 +8,10 @@ once whichever process gets there first, and delivery claims notices with leases
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
@@ -17,6 +19,7 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -142,25 +145,44 @@ def run(
     )
 
     # Stopping waits for the jobs in flight: a sweep or delivery is never cut off half way.
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=True)
+    # Ctrl-C is handled like SIGTERM, not as KeyboardInterrupt: APScheduler catches every
+    # exception while it hands a job to its executor, so an interrupt landing there would be
+    # logged and lost, and the scheduler would run on.
+    stopping = threading.Event()
+    finished = threading.Event()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    def stop() -> None:
+        # From a thread of its own: a signal may come before the scheduler has started.
+        deadline = time.monotonic() + 30
+        while not scheduler.running and time.monotonic() < deadline and not finished.is_set():
+            time.sleep(0.02)
+        with contextlib.suppress(SchedulerNotRunningError):  # stopped already
+            scheduler.shutdown(wait=True)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=stop, name="stop", daemon=True).start()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     if stop_after is not None:
-        timer = threading.Timer(stop_after, lambda: scheduler.shutdown(wait=True))
+        timer = threading.Timer(stop_after, on_signal, args=(signal.SIGTERM, None))
         timer.daemon = True
         timer.start()
     schedule = _describe(trigger, sweep_every)
     try:
         tell("scheduler {worker}: sweep {schedule}, deliver every {seconds} s", worker=worker,
              schedule=schedule, seconds=deliver_every)  # fmt: skip
-        scheduler.start()
+        if not stopping.is_set():
+            scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        finished.set()
         if scheduler.running:
             scheduler.shutdown(wait=True)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     tell("scheduler stopped")
 
 

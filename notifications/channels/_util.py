@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from notifications.channels.base import ChannelNotConfigured, DeliveryResult, Message
@@ -131,16 +132,10 @@ def send_each(
         try:
             results.append(send_one(message))
         except AbortBatch as abort:
-            results.append(
-                abort.current
-                or failed(
-                    message,
-                    abort.error,
-                    retryable=True,
-                    secrets=secrets,
-                    attempted=abort.attempted,
-                )
+            current = abort.current or failed(
+                message, abort.error, retryable=True, secrets=secrets, attempted=abort.attempted
             )
+            results.append(replace(current, stop_channel=True))
             skipped = f"not attempted: {abort.error}"
             results.extend(not_attempted(rest, skipped, secrets) for rest in messages[index + 1 :])
             break

@@ -8,7 +8,8 @@ and records the :class:`DeliveryResult` that comes back for each of them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -37,6 +38,9 @@ class DeliveryResult:
     # earlier message of the batch lost the connection. The outbox then keeps the notice
     # pending without using one of its attempts, so a channel fault never makes it dead.
     attempted: bool = True
+    # True when the fault concerns the channel, not this message (a gateway timing out,
+    # answering 5xx or 429): the rest of the run leaves the channel alone.
+    stop_channel: bool = False
 
 
 class ChannelNotConfigured(RectifyError):
@@ -66,3 +70,13 @@ class Channel(ABC):
         Delivery problems are reported as failed results, not raised. Where the
         protocol allows it, one connection serves the whole batch.
         """
+
+    @contextmanager
+    def session(self) -> Iterator[Callable[[Message], DeliveryResult]]:
+        """A sender of one message at a time, for the outbox to record each result as it
+        comes; channels that can keep a connection open between messages override it."""
+
+        def send(message: Message) -> DeliveryResult:
+            return self.send_batch([message])[0]
+
+        yield send

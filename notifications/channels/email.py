@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
@@ -37,6 +38,7 @@ from notifications.channels.base import (
 
 SECURITY_MODES = ("none", "starttls", "ssl")
 DEFAULT_TIMEOUT = 30.0
+_NO_CONNECTION = ("SMTP connection failed", "SMTP login refused")
 
 
 @dataclass(frozen=True)
@@ -141,36 +143,51 @@ class EmailChannel(Channel):
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
         if not messages:
             return []  # no point opening a connection
-        try:
-            smtp = self._connect()
-        except smtplib.SMTPAuthenticationError as error:
-            reason = f"SMTP login refused: {_describe(error)}"
-            return [not_attempted(m, reason, self._secrets()) for m in messages]
-        except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-            reason = f"SMTP connection failed: {_describe(error)}"
-            return [not_attempted(m, reason, self._secrets()) for m in messages]
         results: list[DeliveryResult] = []
-        try:
+        with self.session() as send:
             for message in messages:
-                try:
-                    results.append(self._send_one(smtp, message))
-                except _ConnectionLost as lost:
-                    # This message may or may not have gone out: it uses an attempt.
-                    reason = str(lost)
-                    results.append(failed(message, reason, retryable=True))
-                except _NotSent as not_sent:
-                    reason = str(not_sent)
-                    results.append(not_attempted(message, reason))
-                else:
-                    continue
-                done = len(results)
-                results.extend(
-                    not_attempted(m, f"not attempted: {reason}") for m in messages[done:]
-                )
-                break
-        finally:
-            _disconnect(smtp)
+                result = send(message)
+                results.append(result)
+                if not result.attempted or result.stop_channel:
+                    reason = result.error or ""
+                    if not reason.startswith(_NO_CONNECTION):  # the batch never began
+                        reason = "not attempted: " + reason.removeprefix("not attempted: ")
+                    results.extend(not_attempted(m, reason) for m in messages[len(results) :])
+                    break
         return results
+
+    @contextmanager
+    def session(self) -> Iterator[Callable[[Message], DeliveryResult]]:
+        """One connection (and one login), opened at the first message, kept for the rest;
+        after a lost connection the next message opens a new one."""
+        state: dict[str, smtplib.SMTP] = {}
+
+        def send(message: Message) -> DeliveryResult:
+            smtp = state.get("smtp")
+            if smtp is None:
+                try:
+                    smtp = state["smtp"] = self._connect()
+                except smtplib.SMTPAuthenticationError as error:
+                    reason = f"SMTP login refused: {_describe(error)}"
+                    return not_attempted(message, reason, self._secrets())
+                except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+                    reason = f"SMTP connection failed: {_describe(error)}"
+                    return not_attempted(message, reason, self._secrets())
+            try:
+                return self._send_one(smtp, message)
+            except _ConnectionLost as lost:
+                # This message may or may not have gone out: it uses an attempt.
+                _disconnect(state.pop("smtp"))
+                return failed(message, str(lost), retryable=True)
+            except _NotSent as not_sent:
+                _disconnect(state.pop("smtp"))
+                return not_attempted(message, str(not_sent))
+
+        try:
+            yield send
+        finally:
+            if "smtp" in state:
+                _disconnect(state.pop("smtp"))
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config

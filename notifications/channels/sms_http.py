@@ -1,9 +1,15 @@
-"""Generic HTTP SMS gateway: POST {"phone": ..., "text": ...} as UTF-8 JSON."""
+"""Generic HTTP SMS gateway: POST {"phone": ..., "text": ...} as UTF-8 JSON.
+
+One kept-alive connection serves a batch or a session, one request in flight at a time; each
+request has a total deadline (RECTIFY_HTTP_TIMEOUT). A timeout, a refused connection, a 5xx or
+a 429 concern the gateway, not the message: the rest of the batch is left unattempted.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from notifications.channels import _http
 from notifications.channels._util import (
@@ -42,13 +48,21 @@ class HttpSmsChannel(SmsChannel):
         )
 
     def send_batch(self, messages: Sequence[Message]) -> list[DeliveryResult]:
-        return send_each(messages, self._send_one, self._secrets())
+        with _http.HttpSession() as http:
+            return send_each(messages, lambda m: self._send_one(m, http), self._secrets())
+
+    @contextmanager
+    def session(self) -> Iterator[Callable[[Message], DeliveryResult]]:
+        with _http.HttpSession() as http:
+            yield lambda m: send_each([m], lambda one: self._send_one(one, http), self._secrets())[
+                0
+            ]
 
     def _secrets(self) -> tuple[str, ...]:
         # A gateway key may sit in the URL (?apikey=...) as well as in the token.
         return (*url_secrets(self.url), *((self._token,) if self._token else ()))
 
-    def _send_one(self, message: Message) -> DeliveryResult:
+    def _send_one(self, message: Message, http: _http.HttpSession) -> DeliveryResult:
         body = json.dumps({"phone": message.address, "text": message.body}, ensure_ascii=False)
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -57,15 +71,14 @@ class HttpSmsChannel(SmsChannel):
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
-            reply = _http.post(self.url, body.encode("utf-8"), headers, self.timeout)
+            reply = http.post(self.url, body.encode("utf-8"), headers, self.timeout)
         except _http.TransportError as error:
             raise AbortBatch(f"SMS gateway unreachable: {error}", attempted=error.sent) from error
         if 200 <= reply.status < 300:
             return delivered(message)
         error_text = f"SMS gateway HTTP {reply.status}: {_http.reply_excerpt(reply)}"
-        return failed(
-            message,
-            error_text,
-            retryable=_http.status_retryable(reply.status),
-            secrets=self._secrets(),
-        )
+        retryable = _http.status_retryable(reply.status)
+        result = failed(message, error_text, retryable=retryable, secrets=self._secrets())
+        if retryable:  # the gateway is failing or throttling us, not refusing this number
+            raise AbortBatch(error_text, current=result)
+        return result

@@ -52,7 +52,7 @@ def test_warnings_overtaken_before_sending_are_kept_but_not_sent(
 ) -> None:
     rectify.env["RECTIFY_SMS_URL"] = http_server.url
     setup_campaign(rectify)
-    rectify.ok("deliver", now="2020-09-01T09:05")  # the 交办 SMS
+    rectify.delivers(now="2020-09-01T09:05")  # the 交办 SMS
     http_server.requests.clear()
     sweep(rectify, "2020-09-23T09:00")  # R3 blue, not yet delivered
     sweep(rectify, "2020-09-27T09:00")  # R3 yellow: the blue SMS is overtaken
@@ -61,7 +61,7 @@ def test_warnings_overtaken_before_sending_are_kept_but_not_sent(
     sweep(rectify, "2020-10-09T10:00")  # R1 (due 10-15) and R2 blue; R3 (due 09-30) red
     rectify.ok("extension", "approve", "R1", now="2020-10-09T11:00")  # R1's blue is stale
     rectify.ok("fix", "R2", "--note", "完成", actor="鲁检", now="2020-10-09T12:00")  # and R2's
-    out = rectify.ok("deliver", now="2020-10-09T13:00")
+    out = rectify.delivers(now="2020-10-09T13:00")
     assert out.splitlines()[1] == (
         "Skipped 4 warnings overtaken before sending (item fixed or closed, deadline extended, "
         "or a higher level queued)."
@@ -86,7 +86,7 @@ def test_a_key_in_the_sms_gateway_url_never_shows(
     rectify.env["RECTIFY_SMS_URL"] = f"{http_server.url}/send?apikey={key}"
     http_server.respond(404, f"Cannot POST /send?apikey={key}")
     setup_campaign(rectify)
-    out = rectify.ok("deliver")
+    out = rectify.delivers()
     assert "dead 3" in out and key not in out
     assert key not in rectify.ok("notices", "--format", "csv")
 

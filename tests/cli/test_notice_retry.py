@@ -37,7 +37,7 @@ def dead_after_refusal(rectify: Rectify, server: SmtpTestServer, count: int = 2)
     office_with_items(rectify, count)
     rectify.env.update(server.settings())
     server.recorder.refuse = {ADDRESS: "550 5.1.1 No such user"}
-    out = rectify.ok("deliver", now=at(60))
+    out = rectify.delivers(now=at(60))
     assert out.startswith(f"Sent 0, retrying 0, dead {count},")
     server.recorder.refuse = {}  # the mailbox is put right
 
@@ -62,8 +62,8 @@ def test_retry_puts_dead_notices_back_audited_and_delivery_sends_them_once(
         (r["ref"], r["field"], r["old_value"], r["new_value"], r["actor"], r["note"])
         for r in logged
     ] == [(str(n["id"]), "status", "dead", "pending", "李督查", "notices retry") for n in rows]
-    assert rectify.ok("deliver", now=at(3601)).startswith("Sent 2, retrying 0, dead 0,")
-    assert rectify.ok("deliver", now=at(7200)).startswith("Sent 0, retrying 0, dead 0,")
+    assert rectify.delivers(now=at(3601)).startswith("Sent 2, retrying 0, dead 0,")
+    assert rectify.delivers(now=at(7200)).startswith("Sent 0, retrying 0, dead 0,")
     assert [m.rcpt_tos for m in smtp_server.mails] == [[ADDRESS], [ADDRESS]]
     assert [(n["status"], n["attempts"]) for n in outbox(rectify)] == [("sent", 1)] * 2
     # Nothing dead is left to retry.
@@ -152,15 +152,15 @@ def test_a_retried_warning_overtaken_meanwhile_is_skipped_not_sent(
 ) -> None:
     office_with_items(rectify, 2)  # R1, R2 due 2020-10-15
     rectify.env.update(smtp_server.settings())
-    assert rectify.ok("deliver", now="2020-09-01T09:01").startswith("Sent 2,")  # 交办
+    assert rectify.delivers(now="2020-09-01T09:01").startswith("Sent 2,")  # 交办
     rectify.ok("sweep", "--at", "2020-10-09T09:00")  # blue for R1 and R2
     smtp_server.recorder.refuse = {ADDRESS: "550 5.1.1 No such user"}
-    assert rectify.ok("deliver", now="2020-10-09T09:01").startswith("Sent 0, retrying 0, dead 2,")
+    assert rectify.delivers(now="2020-10-09T09:01").startswith("Sent 0, retrying 0, dead 2,")
     smtp_server.recorder.refuse = {}
     rectify.ok("fix", "R1", "--note", "已完成", actor="韩水", now="2020-10-09T10:00")
 
     rectify.ok("notices", "retry", now="2020-10-09T11:00")
-    out = rectify.ok("deliver", now="2020-10-09T11:01")
+    out = rectify.delivers(now="2020-10-09T11:01")
 
     assert out.splitlines() == [
         "Sent 1, retrying 0, dead 0, held for quiet hours 0.",

@@ -138,7 +138,7 @@ def test_delivery_over_smtp_and_an_sms_gateway(
     rectify.env["RECTIFY_SMS_URL"] = http_server.url
     setup_campaign(rectify)
     sweep(rectify, "2020-10-01T09:00")  # R3 red
-    out = rectify.ok("deliver", now="2020-10-01T09:01")
+    out = rectify.delivers(now="2020-10-01T09:01")
     assert out == "Sent 9, retrying 0, dead 0, held for quiet hours 0.\n"
     assert {n["status"] for n in rectify.json("notices")} == {"sent"}
     subjects = sorted(m.message()["subject"] for m in smtp_server.mails)
@@ -156,7 +156,7 @@ def test_delivery_over_smtp_and_an_sms_gateway(
     assert "R3" in red_sms[0]["text"] and "2020年9月30日" in red_sms[0]["text"]
     assert all(len(t["text"]) <= 70 for t in texts)
     # Delivered is delivered: running again sends nothing twice.
-    assert rectify.ok("deliver", now="2020-10-01T09:05").startswith("Sent 0,")
+    assert rectify.delivers(now="2020-10-01T09:05").startswith("Sent 0,")
     assert len(smtp_server.mails) == 5 and len(http_server.requests) == 4
 
 
@@ -165,7 +165,7 @@ def test_sms_waits_through_quiet_hours_and_failures_back_off(
 ) -> None:
     rectify.env["RECTIFY_SMS_URL"] = http_server.url
     setup_campaign(rectify)
-    rectify.ok("deliver", now="2020-09-01T09:01")  # the 交办 SMS go out at once
+    rectify.delivers(now="2020-09-01T09:01")  # the 交办 SMS go out at once
     http_server.requests.clear()
     sweep(rectify, "2020-09-23T22:30")  # blue for R3, at night
     blue_sms = [
@@ -173,21 +173,21 @@ def test_sms_waits_through_quiet_hours_and_failures_back_off(
     ]
     held_until = datetime.fromisoformat(blue_sms[0]["next_attempt_at"])
     assert held_until == datetime(2020, 9, 24, 7, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert rectify.ok("deliver", now="2020-09-23T23:00").startswith("Sent 0,")
+    assert rectify.delivers(now="2020-09-23T23:00").startswith("Sent 0,")
     assert http_server.requests == []
     # At 07:00 the gateway is down (503): the notice backs off, keeping its count in the row.
     http_server.respond(503, {"error": "busy"})
-    assert rectify.ok("deliver", now="2020-09-24T07:00").startswith("Sent 0, retrying 1,")
+    assert rectify.delivers(now="2020-09-24T07:00").startswith("Sent 0, retrying 1,")
     (row,) = [n for n in rectify.json("notices", "--ref", "R3") if n["channel"] == "sms"
               and n["event"] == "blue"]  # fmt: skip
     assert (row["attempts"], row["last_error"] is not None) == (1, True)
-    assert rectify.ok("deliver", now="2020-09-24T07:00:30").startswith("Sent 0, retrying 0,")
+    assert rectify.delivers(now="2020-09-24T07:00:30").startswith("Sent 0, retrying 0,")
     http_server.respond(200, {})
-    assert rectify.ok("deliver", now="2020-09-24T07:01:01").startswith("Sent 1,")
+    assert rectify.delivers(now="2020-09-24T07:01:01").startswith("Sent 1,")
     # A permanent refusal (4xx) is dead at once; nothing is deleted.
     sweep(rectify, "2020-09-27T09:00")
     http_server.respond(400, {"error": "bad phone"})
-    out = rectify.ok("deliver", now="2020-09-27T09:01")
+    out = rectify.delivers(now="2020-09-27T09:01")
     assert out.startswith("Sent 0, retrying 0, dead 1,")
     assert "dead: notice" in out
     assert len(rectify.json("notices", "--status", "dead")) == 1
@@ -195,7 +195,7 @@ def test_sms_waits_through_quiet_hours_and_failures_back_off(
 
 def test_unconfigured_channels_keep_notices_pending_and_say_so(rectify: Rectify) -> None:
     setup_campaign(rectify)
-    out = rectify.ok("deliver")
+    out = rectify.delivers()
     assert out.splitlines()[0] == "Sent 0, retrying 0, dead 0, held for quiet hours 0."
     assert (
         "email: not configured (missing RECTIFY_SMTP_HOST, RECTIFY_SMTP_FROM); 2 notices "
@@ -218,15 +218,15 @@ def test_secrets_never_appear_in_output(rectify: Rectify, secret: str) -> None:
     )
     setup_campaign(rectify)
     result = rectify.run("deliver")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # nothing sent, something failed
     assert secret not in result.output
     assert all(secret not in (n["last_error"] or "") for n in rectify.json("notices"))
 
 
-def test_a_notice_that_keeps_failing_is_dead_after_the_policys_attempts(
+def test_a_notice_that_keeps_failing_backs_off_and_is_dead_only_after_give_up_after(
     rectify: Rectify, http_server: HttpTestServer
 ) -> None:
-    """default.yaml: 6 attempts, waiting 60 s, 120 s, 240 s ... between them; nothing deleted."""
+    """default.yaml: waits of 60 s, 120 s, 240 s ... capped at 3600 s, for 72 hours; then dead."""
     rectify.env["RECTIFY_SMS_URL"] = http_server.url
     http_server.respond(503, {"error": "gateway down"})
     rectify.ok("unit", "add", "slj", "水利局")
@@ -237,19 +237,22 @@ def test_a_notice_that_keeps_failing_is_dead_after_the_policys_attempts(
     rectify.ok("assign", "T1", "--unit", "slj", "--person", "韩水")  # one 交办 SMS
     start = datetime(2020, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     elapsed = 0
-    for attempt, wait in enumerate([60, 120, 240, 480, 960, 0], start=1):
-        out = rectify.ok("deliver", now=(start + timedelta(seconds=elapsed)).isoformat())
+    waits = [60, 120, 240, 480, 960, 1920, 3600, 3600]  # past max_attempts (6), never dead
+    for attempt, wait in enumerate(waits, start=1):
+        out = rectify.delivers(now=(start + timedelta(seconds=elapsed)).isoformat())
         (notice,) = rectify.json("notices")
         assert notice["attempts"] == attempt
-        if attempt < 6:
-            assert out.startswith("Sent 0, retrying 1, dead 0,")
-            due = datetime.fromisoformat(notice["next_attempt_at"])
-            assert due == start + timedelta(seconds=elapsed + wait)
-            # Not due a second earlier: delivery leaves it alone.
-            early = (due - timedelta(seconds=1)).isoformat()
-            assert rectify.ok("deliver", now=early).startswith("Sent 0, retrying 0, dead 0,")
-            elapsed += wait
-        else:
-            assert out.startswith("Sent 0, retrying 0, dead 1,")
-            assert notice["status"] == "dead" and "503" in notice["last_error"]
-    assert len(http_server.requests) == 6
+        assert out.startswith("Sent 0, retrying 1, dead 0,")
+        due = datetime.fromisoformat(notice["next_attempt_at"])
+        assert due == start + timedelta(seconds=elapsed + wait)
+        # Not due a second earlier: delivery leaves it alone.
+        early = (due - timedelta(seconds=1)).isoformat()
+        assert rectify.delivers(now=early).startswith("Sent 0, retrying 0, dead 0,")
+        elapsed += wait
+    out = rectify.delivers(now=(start + timedelta(hours=72)).isoformat())
+    (notice,) = rectify.json("notices")
+    assert out.startswith("Sent 0, retrying 0, dead 1,")
+    assert notice["status"] == "dead" and notice["attempts"] == len(waits) + 1
+    assert notice["last_error"].startswith("given up after 72 hours: ")
+    assert "503" in notice["last_error"]
+    assert len(http_server.requests) == len(waits) + 1

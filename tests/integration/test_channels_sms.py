@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import time
+
 from notifications.channels.base import Message
 from notifications.channels.sms import SmsChannel
 from notifications.channels.sms_http import HttpSmsChannel
@@ -49,21 +51,44 @@ def test_no_authorization_header_without_token(http_server: HttpTestServer) -> N
 def test_4xx_is_permanent_5xx_is_retryable(http_server: HttpTestServer) -> None:
     http_server.enqueue(
         reply(400, {"error": "invalid phone"}),
+        reply(201, ""),
         reply(503, "maintenance"),
         reply(429, "slow down"),
-        reply(201, ""),
     )
+    channel = channel_for(http_server)
 
-    bad, down, throttled, fine = channel_for(http_server).send_batch(
-        [sms(1), sms(2), sms(3), sms(4)]
-    )
+    bad, fine, down, untried = channel.send_batch([sms(1), sms(2), sms(3), sms(4)])
+    (throttled,) = channel.send_batch([sms(5)])
 
     assert (bad.ok, bad.retryable) == (False, False)
     assert bad.error is not None and "400" in bad.error and "invalid phone" in bad.error
-    assert (down.ok, down.retryable) == (False, True)
+    assert fine.ok  # a refused number does not stop the batch
+    assert (down.ok, down.retryable, down.attempted) == (False, True, True)
     assert down.error is not None and "503" in down.error
+    # A failing gateway stops the batch: the rest is not tried, so not charged.
+    assert (untried.ok, untried.retryable, untried.attempted) == (False, True, False)
     assert (throttled.ok, throttled.retryable) == (False, True)  # 429 says: later
-    assert fine.ok
+    assert len(http_server.requests) == 4
+
+
+def test_one_kept_alive_connection_serves_the_batch(http_server: HttpTestServer) -> None:
+    results = channel_for(http_server).send_batch([sms(n) for n in range(1, 6)])
+
+    assert all(r.ok for r in results)
+    assert len({r.client for r in http_server.requests}) == 1
+
+
+def test_a_trickling_gateway_is_cut_at_the_deadline(http_server: HttpTestServer) -> None:
+    http_server.enqueue(reply(200, b"x" * 50, trickle=0.1))  # 5 s for the whole reply
+    channel = channel_for(http_server, RECTIFY_HTTP_TIMEOUT="0.5")
+    started = time.monotonic()
+
+    first, second = channel.send_batch([sms(1), sms(2)])
+
+    assert time.monotonic() - started < 2.5
+    assert (first.ok, first.retryable, first.attempted) == (False, True, True)
+    assert first.error is not None and "timed out" in first.error
+    assert (second.ok, second.attempted) == (False, False)
 
 
 def test_redirect_is_not_followed(http_server: HttpTestServer) -> None:

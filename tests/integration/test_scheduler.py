@@ -93,3 +93,21 @@ def test_ctrl_c_stops_the_scheduler_cleanly(
     assert run.returncode == 0
     assert rest.rstrip().endswith(stopped)
     assert "Traceback" not in rest
+
+
+def test_ctrl_c_at_any_moment_of_the_first_jobs_stops_it(rectify: Rectify) -> None:
+    # The first delivery starts at once: an interrupt may land while APScheduler hands it to
+    # its executor, where a KeyboardInterrupt used to be caught, logged and lost.
+    for _ in range(6):
+        run = scheduler(
+            {"RECTIFY_DB": rectify.db_url}, "--deliver-every", "1", "--sweep-every", "1"
+        )
+        assert run.stderr is not None
+        run.stderr.readline()
+        run.send_signal(signal.SIGINT)
+        try:
+            _, rest = run.communicate(timeout=30)
+        finally:
+            run.kill()
+        assert run.returncode == 0, rest
+        assert rest.rstrip().endswith("scheduler stopped")

@@ -265,6 +265,7 @@ class RecordedRequest:
     path: str  # path and query exactly as sent
     headers: dict[str, str]  # names lower-cased
     body: bytes
+    client: tuple[str, int] = (LOOPBACK, 0)  # the connection it came on (keep-alive tests)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -279,9 +280,12 @@ class CannedReply:
     body: bytes = b"{}"
     content_type: str = "application/json; charset=utf-8"
     delay: float = 0.0  # seconds to stall before answering (timeout tests)
+    trickle: float = 0.0  # seconds between bytes of the body (a gateway that trickles)
 
 
-def reply(status: int = 200, body: object = b"{}", *, delay: float = 0.0) -> CannedReply:
+def reply(
+    status: int = 200, body: object = b"{}", *, delay: float = 0.0, trickle: float = 0.0
+) -> CannedReply:
     """A CannedReply; dict/list bodies become JSON, str bodies UTF-8."""
     if isinstance(body, bytes):
         data = body
@@ -289,7 +293,7 @@ def reply(status: int = 200, body: object = b"{}", *, delay: float = 0.0) -> Can
         data = body.encode("utf-8")
     else:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    return CannedReply(status=status, body=data, delay=delay)
+    return CannedReply(status=status, body=data, delay=delay, trickle=trickle)
 
 
 Responder = Callable[[RecordedRequest], CannedReply]
@@ -329,6 +333,7 @@ class HttpTestServer:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as real gateways do
 
     def _handle(self) -> None:
         owner = self.server.owner
@@ -339,6 +344,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             path=self.path,
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            client=self.client_address,
         )
         try:
             answer = owner._answer(request)
@@ -353,7 +359,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(answer.body)
+            if answer.trickle:
+                for index in range(len(answer.body)):
+                    self.wfile.write(answer.body[index : index + 1])
+                    self.wfile.flush()
+                    if owner._released.wait(answer.trickle):
+                        break
+            else:
+                self.wfile.write(answer.body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout tests); nothing to report
 

@@ -137,4 +137,7 @@ ZH: dict[str, str] = {
     "every 30 minutes from 07:00 to 22:00": "07:00 至 22:00 每 30 分钟一次",
     "every {seconds} s": "每 {seconds} 秒一次",
     "scheduler stopped": "调度器已停止",
+    "argument {arg!r} is not UTF-8 text; set the terminal to UTF-8": (
+        "参数 {arg!r} 不是 UTF-8 文本；请把终端设为 UTF-8 编码"
+    ),
 }

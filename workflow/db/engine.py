@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
@@ -19,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0006"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rectify_write"
 
@@ -35,6 +36,13 @@ class Database:
             raise RectifyError(
                 "cannot use database {url}: {reason}", url=mask_url(url), reason=reason
             ) from None
+        if "@" in (self.engine.url.host or ""):
+            # SQLAlchemy ends the password at its first @ and takes the rest for the host,
+            # which every connection error would then show.
+            raise RectifyError(
+                "cannot use database {url}: write each @ in its password as %40",
+                url=mask_url(url),
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +107,7 @@ class Database:
                 "database {name} is not initialised; run `rectify init` first",
                 name=self.display_name,
             )
+        refuse_newer(revision, self.display_name)
         if revision != SCHEMA_HEAD:
             raise RectifyError(
                 "database {name} has schema {revision}, this rectify needs {head}; run "
@@ -110,6 +119,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def known_revisions() -> set[str]:
+    """The schema revisions this rectify has migrations for (read from their file names, so
+    that a plain command does not import Alembic)."""
+    versions = Path(__file__).resolve().parent / "migrations" / "versions"
+    return {path.name.split("_", 1)[0] for path in versions.glob("[0-9]*_*.py")}
+
+
+def refuse_newer(revision: str | None, name: str) -> None:
+    """A database at a revision this rectify has no migration for was written by a newer
+    rectify: upgrading cannot help, and this code must not touch it."""
+    if revision is not None and revision not in known_revisions():
+        raise RectifyError(
+            "database {name} was written by a newer rectify (schema {revision}); install that "
+            "version",
+            name=name,
+            revision=revision,
+        )
 
 
 def _create(url: str) -> Engine:
@@ -146,8 +174,16 @@ def _missing_table(exc: Exception) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """A database URL with its password (user:password@ or ?password=) replaced by ***."""
-    url = re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
+    """A database URL with its password (user:password@ or ?password=) replaced by ***.
+
+    The password runs to the last @: one typed with @, : or / unescaped is hidden whole, as is
+    a %-escaped one."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if sep and at > 0:
+        user, colon, _ = rest[:at].partition(":")
+        if colon and "/" not in user:
+            url = f"{scheme}{sep}{user}:***{rest[at:]}"
     return re.sub(r"(?i)((?:ssl)?password=)[^&]*", r"\1***", url)
 
 

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from workflow.db.engine import Database
+from workflow.db.engine import Database, refuse_newer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -28,6 +28,7 @@ def head_revision() -> str:
 def upgrade(db: Database) -> tuple[str | None, str]:
     """Bring the database to the newest schema; returns (revision before, revision after)."""
     before = db.schema_revision()
+    refuse_newer(before, db.display_name)
     config = alembic_config()
     with db.write(foreign_keys=False) as conn:
         config.attributes["connection"] = conn

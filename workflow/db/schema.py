@@ -213,6 +213,8 @@ items = Table(
     CheckConstraint("level IN ('none', 'blue', 'yellow', 'red')", name="level"),
     CheckConstraint(DEADLINE_KIND_CHECK, name="deadline_kind"),
     Index("ix_responsibility_items_state_deadline", "state", "deadline"),
+    # The sweep: items below a level whose deadline is within that level's cutoff (0006).
+    Index("ix_responsibility_items_state_level_deadline", "state", "level", "deadline"),
 )
 
 # The audit trail. Database triggers refuse UPDATE and DELETE on it (see the first migration).

@@ -9,16 +9,20 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime
+import functools
 import io
+import itertools
 import pathlib
 import re
 import unicodedata
 import warnings
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Any
 
 from workflow.i18n import Msg
 from workflow.ledger.dates import DeadlineContext, DeadlineError, parse_ledger_deadline
+from workflow.ledger.guards import check_workbook, csv_encoding
 from workflow.ledger.headers import ALIASES, HEADER_SEARCH_ROWS, REQUIRED, Header, find_header
 from workflow.ledger.messages import LedgerFormatError, RowError
 
@@ -29,7 +33,9 @@ __all__ = [
     "Ledger",
     "LedgerFormatError",
     "LedgerRow",
+    "LedgerStream",
     "RowError",
+    "open_ledger",
     "read_ledger",
 ]
 
@@ -38,7 +44,7 @@ _COOPERATING_SEPARATORS = re.compile(r"[、,，；;]")
 _INTEGRAL_DECIMAL = re.compile(r"^(\d+)\.0+$")  # '1.0' typed or exported for 1
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class LedgerRow:
     row_number: int
     no: str | None
@@ -67,57 +73,133 @@ class Ledger:
 _SheetRow = tuple[int, Sequence[object], Sequence[object]]
 
 
-def read_ledger(path: pathlib.Path, context: DeadlineContext) -> Ledger:
-    """Read every data row of the ledger at *path*; per-row problems go to Ledger.errors.
+class LedgerStream:
+    """A ledger read row by row: the header is found on opening, the rows come as they are
+    read, so a ledger of a million rows is never held in memory. `errors` grows as rows are
+    read: after a row has come out, the reader's errors of that row are in it."""
+
+    def __init__(self, path: pathlib.Path, context: DeadlineContext) -> None:
+        self.path, self.context = path, context
+        self.errors: list[RowError] = []
+        self.rows_read = 0  # data rows yielded so far
+        suffix = path.suffix.lower()
+        if suffix not in _SUPPORTED:
+            raise LedgerFormatError(
+                Msg(
+                    "{file}: unsupported file type {suffix}; save it as .xlsx, .xlsm or .csv",
+                    file=str(path),
+                    suffix=suffix or "''",
+                )
+            )
+        if suffix == ".csv":
+            sheet, self.size_hint = _load_csv(path)
+        else:
+            sheet, self.size_hint = _load_workbook(path)
+        self._sheet = iter(sheet)
+        try:
+            first = list(itertools.islice(self._sheet, HEADER_SEARCH_ROWS))
+            self.header = find_header(str(path), [filled for _, _, filled in first])
+        except BaseException:
+            self.close()
+            raise
+        self.headers = self.header.headers
+        self.ignored = self.header.ignored
+        self._pending = first[self.header.index + 1 :]
+
+    def close(self) -> None:
+        """Close the file (the workbook) however far it was read."""
+        close = getattr(self._sheet, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> LedgerStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[LedgerRow]:
+        header, context, errors = self.header, self.context, self.errors
+        used = [*header.columns.values(), *(column for column, _ in header.progress)]
+        previous: LedgerRow | None = None
+        for number, raw, filled in _chain(self._pending, self._sheet):
+            # Blank means blank in the ledger's own columns: a stray note in an extra column
+            # or a merge running past the last task does not make a task.
+            if all(_text(_cell(raw, col)) is None for col in used):
+                continue
+            row = _build_row(number, filled, header, context, errors)
+            if row.no is None and row.problem is None:
+                row = _continue_problem(row, previous, header.headers, errors)
+            previous = row
+            self.rows_read += 1
+            yield row
+
+
+def open_ledger(path: pathlib.Path, context: DeadlineContext) -> LedgerStream:
+    """The ledger at *path*, its header found, its rows to be read one by one.
 
     `context` gives deadlines without a year their year and 立行立改 its date."""
-    suffix = path.suffix.lower()
-    if suffix not in _SUPPORTED:
-        raise LedgerFormatError(
-            Msg(
-                "{file}: unsupported file type {suffix}; save it as .xlsx, .xlsm or .csv",
-                file=str(path),
-                suffix=suffix or "''",
-            )
-        )
-    sheet = _load_csv(path) if suffix == ".csv" else _load_workbook(path)
-    header = find_header(str(path), [filled for _, _, filled in sheet])
-    used = [*header.columns.values(), *(column for column, _ in header.progress)]
-    rows: list[LedgerRow] = []
-    errors: list[RowError] = []
-    for number, raw, filled in sheet[header.index + 1 :]:
-        # Blank means blank in the ledger's own columns: a stray note in an extra column or a
-        # merge running past the last task does not make a task.
-        if all(_text(_cell(raw, col)) is None for col in used):
-            continue
-        row = _build_row(number, filled, header, context, errors)
-        if row.no is None and row.problem is None:
-            row = _continue_problem(row, rows[-1] if rows else None, header.headers, errors)
-        rows.append(row)
-    return Ledger(rows=rows, errors=errors, headers=header.headers, ignored=header.ignored)
+    return LedgerStream(path, context)
 
 
-def _load_csv(path: pathlib.Path) -> list[_SheetRow]:
+def read_ledger(path: pathlib.Path, context: DeadlineContext) -> Ledger:
+    """Read every data row of the ledger at *path*; per-row problems go to Ledger.errors."""
+    with open_ledger(path, context) as stream:
+        rows = list(stream)
+    return Ledger(rows=rows, errors=stream.errors, headers=stream.headers, ignored=stream.ignored)
+
+
+def _chain(first: Iterable[_SheetRow], rest: Iterator[_SheetRow]) -> Iterator[_SheetRow]:
+    yield from first
+    yield from rest
+
+
+_CHUNK = 1 << 20
+
+
+def _load_csv(path: pathlib.Path) -> tuple[Iterator[_SheetRow], int]:
+    """The CSV's records, streamed, and the number of lines (an upper bound on the records).
+
+    The encoding is settled first from the whole file, read in chunks (guards.csv_encoding);
+    the records are then parsed as they are read, never held all at once."""
     try:
-        records = list(csv.reader(io.StringIO(_decode(path.read_bytes()), newline="")))
+        lines = _count_lines(path)
+        encoding = csv_encoding(path)  # never GB18030 for a UTF-8 file with a stray byte
+        handle = path.open(encoding=encoding, newline="")
     except OSError as exc:
         raise LedgerFormatError(
             Msg("{file}: cannot be read ({reason})", file=str(path), reason=exc.strerror or exc)
         ) from None
-    except UnicodeDecodeError:
-        raise LedgerFormatError(
-            Msg(
-                "{file}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
-                file=str(path),
-            )
-        ) from None
-    except csv.Error as exc:
-        raise LedgerFormatError(
-            Msg("{file}: not a readable CSV file ({reason})", file=str(path), reason=str(exc))
-        ) from None
-    records = [[_undefused(cell) for cell in record] for record in records]
-    # Spreadsheets show one row per CSV record even when a quoted cell spans lines.
-    return [(number, record, record) for number, record in enumerate(records, start=1)]
+    return _csv_records(path, handle), lines
+
+
+def _count_lines(path: pathlib.Path) -> int:
+    """Lines in the file (for the progress bar: an upper bound on its records)."""
+    lines = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def _csv_records(path: pathlib.Path, handle: io.TextIOWrapper) -> Iterator[_SheetRow]:
+    with handle:
+        try:
+            # Spreadsheets show one row per CSV record even when a quoted cell spans lines.
+            for number, record in enumerate(csv.reader(handle), start=1):
+                cells = [_undefused(cell) for cell in record]
+                yield number, cells, cells
+        except UnicodeDecodeError:
+            raise LedgerFormatError(
+                Msg(
+                    "{file}: is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8",
+                    file=str(path),
+                )
+            ) from None
+        except csv.Error as exc:
+            raise LedgerFormatError(
+                Msg("{file}: not a readable CSV file ({reason})", file=str(path), reason=str(exc))
+            ) from None
 
 
 # A CSV written by `rectify export` (or any careful program) puts ' before text a spreadsheet
@@ -129,25 +211,20 @@ def _undefused(cell: str) -> str:
     return _DEFUSED.sub("", cell, count=1)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Chinese Windows saves "CSV (逗号分隔)" in the ANSI code page, i.e. GBK,
-        # and GB18030 is its superset.
-        return data.decode("gb18030")
+def _load_workbook(path: pathlib.Path) -> tuple[Iterator[_SheetRow], int]:
+    """The first sheet's rows, streamed (openpyxl read-only), and its row count if known.
 
-
-def _load_workbook(path: pathlib.Path) -> list[_SheetRow]:
+    A read-only sheet does not give its merged ranges, so they are read from the sheet's XML
+    first (a scan of the bytes, not a parse); a merged 序号 or 问题描述 fills the rows below."""
     import openpyxl  # deferred: CSV-only callers should not pay for importing it
 
+    check_workbook(path)  # a zip bomb is refused before anything is inflated
     try:
         with warnings.catch_warnings():
             # Files from LibreOffice/WPS trigger openpyxl warnings about styles and
             # extensions it drops; none of them affects the cell values read here.
             warnings.simplefilter("ignore")
-            # Not read_only: merged ranges are only available on a fully loaded sheet.
-            book = openpyxl.load_workbook(path, data_only=True)
+            book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:
         # openpyxl surfaces corrupt files as zipfile, KeyError, XML parse and other errors;
         # all mean the same to the user.
@@ -163,20 +240,88 @@ def _load_workbook(path: pathlib.Path) -> list[_SheetRow]:
         if not book.worksheets:
             raise LedgerFormatError(Msg("{file}: the workbook has no worksheet", file=str(path)))
         sheet = book.worksheets[0]
-        raw = [[_cell_value(cell) for cell in cells] for cells in sheet.iter_rows()]
-        filled = [list(values) for values in raw]
-        for merged in sheet.merged_cells.ranges:
-            if merged.min_row > len(raw):  # a merge of empty cells below the data
-                continue
-            top_left = _cell(raw[merged.min_row - 1], merged.min_col - 1)
-            # Down the rows only: a title merged across columns must not fill every column.
-            for row in range(merged.min_row, min(merged.max_row, len(filled)) + 1):
-                if merged.min_col <= len(filled[row - 1]):
-                    filled[row - 1][merged.min_col - 1] = top_left
+        merges, formulas = _scan_sheet(path, sheet._worksheet_path)
+    except BaseException:
+        book.close()
+        raise
+    return _sheet_rows(path, book, merges, formulas), sheet.max_row or 0
+
+
+# <mergeCell ref="A3:A5"/>, with or without a namespace prefix; <f> or <f t="shared" ...>.
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _scan_sheet(path: pathlib.Path, member: str) -> tuple[dict[int, list[tuple[int, int]]], bool]:
+    """The sheet's vertical merges by first row as (column, last row), and whether any cell
+    holds a formula: one pass over the inflated XML, a chunk at a time."""
+    from openpyxl.utils import column_index_from_string
+
+    merges: dict[int, list[tuple[int, int]]] = {}
+    formulas = False
+    tail = b""
+    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as source:
+        while chunk := source.read(_CHUNK):
+            text = tail + chunk
+            formulas = formulas or _FORMULA.search(text) is not None
+            # Keep the end of the chunk: a tag may be cut in two.
+            cut = max(0, len(text) - 256)
+            cut = text.rfind(b"<", cut) if text.rfind(b"<", cut) >= 0 else len(text)
+            for match in _MERGE.finditer(text, 0, cut):
+                first_col, first_row, _, last_row = match.groups()
+                top = int(first_row)
+                bottom = int(last_row) if last_row else top
+                if bottom > top:
+                    column = column_index_from_string(first_col.decode())
+                    merges.setdefault(top, []).append((column, bottom))
+            tail = text[cut:]
+    for match in _MERGE.finditer(tail):
+        first_col, first_row, _, last_row = match.groups()
+        if last_row and int(last_row) > int(first_row):
+            column = column_index_from_string(first_col.decode())
+            merges.setdefault(int(first_row), []).append((column, int(last_row)))
+    return merges, formulas
+
+
+def _sheet_rows(
+    path: pathlib.Path, book: Any, merges: dict[int, list[tuple[int, int]]], formulas: bool
+) -> Iterator[_SheetRow]:
+    formula_rows = _formula_rows(path) if formulas else None
+    active: list[tuple[int, int, object]] = []  # (column, last row, top-left value)
+    try:
+        for number, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+            raw = [_cell_value(cell) for cell in cells]
+            if formula_rows is not None:
+                _refuse_unsaved_formulas(path, number, raw, next(formula_rows, ()))
+            if number in merges:
+                active += [(col, last, _cell(raw, col - 1)) for col, last in merges[number]]
+            filled = raw
+            if active:
+                active = [merge for merge in active if merge[1] >= number]
+                filled = list(raw)
+                # Down the rows only: a title merged across columns must not fill every
+                # column.
+                for column, _, value in active:
+                    if column > len(filled):
+                        filled += [None] * (column - len(filled))
+                    filled[column - 1] = value
+            yield number, raw, filled
     finally:
         book.close()
-    _refuse_unsaved_formulas(path, raw)
-    return [(index, raw[index - 1], filled[index - 1]) for index in range(1, len(raw) + 1)]
+        if formula_rows is not None:
+            formula_rows.close()
+
+
+def _formula_rows(path: pathlib.Path) -> Generator[Sequence[Any]]:
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    try:
+        yield from book.worksheets[0].iter_rows()
+    finally:
+        book.close()
 
 
 def _cell_value(cell: Any) -> object:
@@ -190,39 +335,25 @@ def _cell_value(cell: Any) -> object:
     return value
 
 
-def _refuse_unsaved_formulas(path: pathlib.Path, raw: list[list[object]]) -> None:
+def _refuse_unsaved_formulas(
+    path: pathlib.Path, number: int, values: list[object], formulas: Sequence[Any]
+) -> None:
     """A formula cell shows its last computed value, which a file written by a program (not
     by Excel, WPS or LibreOffice) may lack: read as empty, a row would be dropped or a
     deadline missing without a word. Such a file is refused, naming the first such cell."""
-    import zipfile
-
-    import openpyxl
     from openpyxl.utils import get_column_letter
 
-    with zipfile.ZipFile(path) as archive:
-        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-        if not any(b"<f" in archive.read(name) for name in sheets):
-            return  # no formulas at all: the usual case, and no second read
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(path, data_only=False)
-    try:
-        for row in book.worksheets[0].iter_rows():
-            for cell in row:
-                is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
-                row_values = raw[cell.row - 1] if cell.row <= len(raw) else []
-                if is_formula and _cell(row_values, cell.column - 1) is None:
-                    where = f"{get_column_letter(cell.column)}{cell.row}"
-                    raise LedgerFormatError(
-                        Msg(
-                            "{file}: cell {cell} holds a formula with no saved result; open the "
-                            "file in Excel or WPS and save it, or paste the values",
-                            file=str(path),
-                            cell=where,
-                        )
-                    )
-    finally:
-        book.close()
+    for column, cell in enumerate(formulas, start=1):
+        value = getattr(cell, "value", None)
+        if isinstance(value, str) and value.startswith("=") and _cell(values, column - 1) is None:
+            raise LedgerFormatError(
+                Msg(
+                    "{file}: cell {cell} holds a formula with no saved result; open the "
+                    "file in Excel or WPS and save it, or paste the values",
+                    file=str(path),
+                    cell=f"{get_column_letter(column)}{number}",
+                )
+            )
 
 
 def _build_row(
@@ -242,7 +373,7 @@ def _build_row(
     raw_deadline = _cell(cells, columns["deadline"])
     if _text(raw_deadline) is not None:
         try:
-            parsed = parse_ledger_deadline(raw_deadline, context)
+            parsed = _parse_deadline(raw_deadline, context)
             deadline, kind = parsed.date, parsed.kind
         except DeadlineError as exc:
             errors.append(RowError(number, header.headers["deadline"], exc.message))
@@ -262,6 +393,12 @@ def _build_row(
         progress=_progress(cells, header.progress),
         leader=text("leader"),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_deadline(raw: object, context: DeadlineContext) -> Any:
+    """parse_ledger_deadline, once per distinct cell: a ledger has few distinct deadlines."""
+    return parse_ledger_deadline(raw, context)
 
 
 def _progress(cells: Sequence[object], progress: tuple[tuple[int, str], ...]) -> str | None:

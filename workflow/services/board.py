@@ -76,9 +76,12 @@ def board_rows(
     resolve_filters(conn, campaign=campaign, unit=None, person=None, level=None)
     today = local_today(now, zone)
 
-    query = _grouped(by, _overdue(today))
+    campaign_id = None
     if campaign is not None:
-        query = query.where(campaigns.c.code == campaign)
+        campaign_id = conn.execute(
+            select(campaigns.c.id).where(campaigns.c.code == campaign)
+        ).scalar_one()
+    query = _grouped(by, _overdue(today), campaign_id)
     found = [dict(row) for row in conn.execute(query).mappings()]
 
     working = {
@@ -110,7 +113,9 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _grouped(by: str, overdue: ColumnElement[bool]) -> Select[Any]:
+def _grouped(by: str, overdue: ColumnElement[bool], campaign_id: int | None) -> Select[Any]:
+    """Counts grouped by two integers (campaign id, key id), names joined to the few hundred
+    groups afterwards: grouping a million rows by their text columns takes twice as long."""
     is_open = items.c.state.in_(OPEN_STATES)
     counts = [
         func.count(items.c.id).label("total"),
@@ -121,35 +126,44 @@ def _grouped(by: str, overdue: ColumnElement[bool]) -> Select[Any]:
           for lv in ("blue", "yellow", "red")),
         _count(overdue).label("overdue"),
     ]  # fmt: skip
-    of_campaign = [campaigns.c.code, campaigns.c.name, campaigns.c.deadline, campaigns.c.policy]
-    joined = (
-        items.join(tasks, tasks.c.id == items.c.task_id)
-        .join(problems, problems.c.id == tasks.c.problem_id)
-        .join(campaigns, campaigns.c.id == problems.c.campaign_id)
+    joined = items.join(tasks, tasks.c.id == items.c.task_id).join(
+        problems, problems.c.id == tasks.c.problem_id
     )
     if by == "unit":
-        joined = joined.join(units, units.c.id == items.c.unit_id)
-        keys = [units.c.id, units.c.code, units.c.name]
+        key_id: ColumnElement[Any] = items.c.unit_id
     elif by == "problem":
-        keys = [problems.c.id, problems.c.ref, problems.c.title]
+        key_id = problems.c.id
+    else:
+        joined = joined.join(campaigns, campaigns.c.id == problems.c.campaign_id)
+        key_id = func.coalesce(problems.c.leader_id, campaigns.c.leader_id)
+    grouped_query = (
+        select(problems.c.campaign_id.label("campaign_id"), key_id.label("key_id"), *counts)
+        .select_from(joined)
+        .group_by(problems.c.campaign_id, key_id)
+    )
+    if campaign_id is not None:
+        grouped_query = grouped_query.where(problems.c.campaign_id == campaign_id)
+    grouped = grouped_query.subquery("grouped")
+    named = grouped.join(campaigns, campaigns.c.id == grouped.c.campaign_id)
+    if by == "unit":
+        named = named.join(units, units.c.id == grouped.c.key_id)
+        key, name = units.c.code, units.c.name
+    elif by == "problem":
+        named = named.join(problems, problems.c.id == grouped.c.key_id)
+        key, name = problems.c.ref, problems.c.title
     else:
         leader = people.alias("leader")
         leader_unit = units.alias("leader_unit")
-        leader_id = func.coalesce(problems.c.leader_id, campaigns.c.leader_id)
-        joined = joined.outerjoin(leader, leader.c.id == leader_id).outerjoin(
+        named = named.outerjoin(leader, leader.c.id == grouped.c.key_id).outerjoin(
             leader_unit, leader_unit.c.id == leader.c.unit_id
         )
-        keys = [leader.c.id, leader.c.name, leader_unit.c.name]
-    code, name, deadline, policy = of_campaign
-    return (
-        select(
-            code.label("campaign"), name.label("campaign_name"),
-            deadline.label("bottom_line"), policy.label("policy"),
-            keys[1].label("key"), keys[2].label("name"), *counts,
-        )
-        .select_from(joined)
-        .group_by(campaigns.c.id, *of_campaign, *keys)
-    )  # fmt: skip
+        key, name = leader.c.name, leader_unit.c.name
+    return select(
+        campaigns.c.code.label("campaign"), campaigns.c.name.label("campaign_name"),
+        campaigns.c.deadline.label("bottom_line"), campaigns.c.policy.label("policy"),
+        key.label("key"), name.label("name"),
+        *(grouped.c[column.name] for column in counts),
+    ).select_from(named)  # fmt: skip
 
 
 def _natural(text: str | None) -> tuple[Any, ...]:

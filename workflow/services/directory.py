@@ -14,6 +14,7 @@ from workflow.db.schema import campaigns, people, units
 from workflow.errors import InvalidInput, NotFound
 from workflow.i18n import Msg
 from workflow.identity import PERSON_ROLES, require_office
+from workflow.limits import PERSON_OPTIONS, UNIT_OPTIONS, check_lengths, check_text
 from workflow.names import clean_name
 
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -41,6 +42,7 @@ def add_unit(
     check_code(code, Msg("unit code"))
     name = clean_name(name, Msg("unit name"))
     check_contacts(email, phone)
+    check_lengths(units, UNIT_OPTIONS, name=name, email=email, phone=phone, unit_group=group)
     with app.ready_db(bootstrap_ok=True).write() as conn:
         require_office(app.actor(bootstrap_ok=True), Msg("add units"))
         # Units are found by code or by name, so neither may equal another unit's code or name.
@@ -83,6 +85,7 @@ def add_person(
         raise InvalidInput("role {role!r} must be office, leader or unit", role=role)
     login = clean_name(login, Msg("login")) if login is not None else None
     check_contacts(email, phone)
+    check_lengths(people, PERSON_OPTIONS, name=name, email=email, phone=phone, login=login)
     with app.ready_db(bootstrap_ok=True).write() as conn:
         require_office(app.actor(bootstrap_ok=True), Msg("add people"))
         if (
@@ -121,6 +124,7 @@ def add_campaign(
 ) -> None:
     check_code(code, Msg("campaign code"))
     name = required(name, Msg("campaign name"))
+    check_text(name, Msg("campaign name"))
     check_policy(app, policy)
     with app.ready_db().write() as conn:
         require_office(app.actor(), Msg("add campaigns"))

@@ -27,6 +27,7 @@ from workflow.db.schema import campaigns, items, people, problems, tasks, units
 from workflow.errors import InvalidInput, TransitionRefused
 from workflow.i18n import Msg
 from workflow.identity import PERSON_ROLES, require_office
+from workflow.limits import PERSON_OPTIONS, UNIT_OPTIONS, check_lengths
 from workflow.names import clean_name
 from workflow.services import changes
 from workflow.services.changes import Change
@@ -82,6 +83,7 @@ def set_unit(
         raise InvalidInput("nothing to change: give --name, --email, --phone or --group")
     name = clean_name(name, Msg("unit name")) if name is not None else None
     check_contacts(email, phone)
+    check_lengths(units, UNIT_OPTIONS, name=name, email=email, phone=phone, unit_group=group)
     with app.ready_db().write() as conn:
         actor = app.actor()
         require_office(actor, Msg("change units"))
@@ -202,6 +204,7 @@ def set_person(
     if login is not None:
         login = clean_name(login, Msg("login")) if login.strip() else ""
     check_contacts(email, phone)
+    check_lengths(people, PERSON_OPTIONS, name=name, email=email, phone=phone, login=login)
     with app.ready_db().write() as conn:
         actor = app.actor()
         require_office(actor, Msg("change people"))

@@ -1,37 +1,48 @@
 """Import a ledger (整改台账) into a campaign: every row, or nothing.
 
-The file is read and checked against the units and people in full before anything is written;
-any bad row fails the import with every error listed by its spreadsheet row number. Each import
-is recorded (file name, SHA-256 of its bytes, who, when) and its tasks keep the key of their
-ledger row, so a ledger imported twice is refused naming the first import; `update=True`
-applies a revised ledger instead (see importer_update). One transaction either way.
+The file is streamed: read, checked against the units and people and written `CHUNK_ROWS`
+rows at a time, all in one transaction, so memory does not grow with the file. Rows go on being
+checked (and written) after a bad one, so every error is listed by its spreadsheet row number;
+any error rolls the whole transaction back at the end. The checks that need every row (a key
+repeated within the file, rows an earlier import made) are asked of the database once the rows
+are in it, not of a dict of every row. Each import is recorded (file name, SHA-256 of its
+bytes, who, when) and its tasks keep the key of their ledger row, so a ledger imported twice is
+refused naming the first import; `update=True` applies a revised ledger instead (see
+importer_update), read whole.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, or_, select
 
 from workflow.app import App
-from workflow.db.schema import imports, items, tasks
+from workflow.db.schema import imports, items, problems, tasks
 from workflow.errors import ImportFailed, InvalidInput
 from workflow.escalation import local_today
 from workflow.i18n import Msg
 from workflow.identity import require_office
 from workflow.ledger.dates import DeadlineContext
-from workflow.ledger.reader import Ledger, LedgerFormatError, read_ledger
+from workflow.ledger.messages import capped
+from workflow.ledger.reader import LedgerFormatError, LedgerRow, LedgerStream, RowError, open_ledger
+from workflow.progress import progress
 from workflow.services.directory import find_campaign
 from workflow.services.importer_check import Checker, Directory, Problem
 from workflow.services.importer_update import known_tasks, move_deadlines, plan
-from workflow.services.importer_write import Written, write_rows
+from workflow.services.importer_write import Written, queue_assignments, write_rows
 
 DEFAULT_IMMEDIATE_DAYS = 7
+CHUNK_ROWS = 5_000  # rows read, checked and written at a time
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,9 @@ class ImportSummary:
     import_id: int | None = None  # None: an update that changed nothing
 
 
-def import_ledger(app: App, path: Path, campaign: str, *, update: bool = False) -> ImportSummary:
+def import_ledger(
+    app: App, path: Path, campaign: str, *, update: bool = False, chunk_rows: int | None = None
+) -> ImportSummary:
     db = app.ready_db()  # a database that cannot take the rows is said before reading them
     require_office(app.actor(), Msg("import ledgers"))
     now = app.now()
@@ -62,23 +75,22 @@ def import_ledger(app: App, path: Path, campaign: str, *, update: bool = False) 
         today=local_today(now, app.settings.zone),
         immediate_days=policy.immediate_days if policy else DEFAULT_IMMEDIATE_DAYS,
     )
-    try:
-        ledger = read_ledger(path, context)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except LedgerFormatError as exc:
-        raise InvalidInput(exc.message) from None
     actor = app.actor().name
-    with db.write() as conn:
-        target = find_campaign(conn, campaign)
-        checker = Checker(Directory(conn), ledger, target.code, target.deadline)
-        grouped = checker.check(ledger.rows)
-        errors = sorted([*ledger.errors, *checker.errors], key=lambda e: e.row_number)
-        if errors:
-            raise ImportFailed(path.name, [e.msg for e in errors])
-        if not grouped:
-            raise InvalidInput("{file}: no rows to import", file=path.name)
-        job = _Job(conn, app, target, path.name, digest, ledger, actor)
-        return job.update(grouped) if update else job.add(grouped)
+    try:
+        with open_ledger(path, context) as ledger:
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            with db.write() as conn:
+                target = find_campaign(conn, campaign)
+                job = _Job(conn, app, target, path.name, digest, ledger, actor)
+                return job.update() if update else job.add(chunk_rows or CHUNK_ROWS)
+    except LedgerFormatError as exc:  # also when found part way: the rows are rolled back
+        raise InvalidInput(exc.message) from None
+
+
+def _chunks(rows: Iterator[LedgerRow], size: int) -> Iterator[list[LedgerRow]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
 
 
 class _Job:
@@ -91,14 +103,114 @@ class _Job:
         campaign: Any,
         file: str,
         digest: str,
-        ledger: Ledger,
+        ledger: LedgerStream,
         actor: str,
     ) -> None:
         self.conn, self.app, self.campaign = conn, app, campaign
         self.file, self.digest, self.ledger = file, digest, ledger
         self.now, self.actor = app.now(), actor
 
-    def add(self, grouped: list[Problem]) -> ImportSummary:
+    def checker(self, *, track_keys: bool) -> Checker:
+        return Checker(
+            Directory(self.conn),
+            self.ledger,
+            self.campaign.code,
+            self.campaign.deadline,
+            track_keys=track_keys,
+        )
+
+    def failed(self, errors: list[RowError]) -> ImportFailed:
+        ordered = sorted(errors, key=lambda e: e.row_number)
+        return ImportFailed(self.file, capped(ordered), len(ordered))
+
+    def add(self, chunk_rows: int) -> ImportSummary:
+        """Stream the rows in a chunk at a time, then make the checks that need every row."""
+        self.refuse_same_file()
+        import_id = self.record("new")
+        checker = self.checker(track_keys=False)
+        total = Written(0, 0, 0, None, None)
+        task_ids, row_numbers = array("q"), array("q")  # each written task and its ledger row
+        label = Msg("Importing {file}", file=self.file).to(self.app.settings.lang)
+        with progress(self.ledger.size_hint or None, label) as tick:
+            for chunk in _chunks(iter(self.ledger), chunk_rows):
+                grouped = checker.check(chunk)
+                # A leader first named on a later row of a problem an earlier chunk wrote.
+                late = [
+                    p
+                    for p in grouped
+                    if p.existing_id is not None
+                    and p.leader_row is not None
+                    and p.leader_row.row_number >= chunk[0].row_number
+                ]
+                written = write_rows(
+                    self.conn,
+                    self.app,
+                    grouped,
+                    self.campaign,
+                    self.file,
+                    import_id,
+                    self.now,
+                    self.actor,
+                    notify=False,
+                )
+                self.set_leaders(late)
+                checker.forget(grouped)
+                task_ids.extend(written.task_ids)
+                row_numbers.extend(written.row_numbers)
+                total = Written(
+                    total.problems + written.problems,
+                    total.tasks + written.tasks,
+                    total.items + written.items,
+                    total.first_ref or written.first_ref,
+                    written.last_ref or total.last_ref,
+                )
+                tick(len(chunk))
+        repeated = self.repeated_in_file(import_id, task_ids, row_numbers)
+        errors = [*self.ledger.errors, *checker.errors, *repeated]
+        if errors:
+            raise self.failed(errors)
+        if not total.tasks:
+            raise InvalidInput("{file}: no rows to import", file=self.file)
+        self.refuse_imported_rows(import_id)
+        queue_assignments(self.conn, self.app, self.campaign, import_id, self.now)
+        return self.finish(import_id, total)
+
+    def set_leaders(self, written_before: list[Problem]) -> None:
+        for problem in written_before:
+            self.conn.execute(
+                sa.update(problems)
+                .where(problems.c.id == problem.existing_id, problems.c.leader_id.is_(None))
+                .values(leader_id=problem.leader_id)
+            )
+
+    def repeated_in_file(
+        self, import_id: int, task_ids: array[int], row_numbers: array[int]
+    ) -> list[RowError]:
+        """Rows with the key (序号, 整改措施, 责任单位) of an earlier row of the file, which a
+        later --update could not tell apart: one GROUP BY over the rows just written."""
+        repeated = (
+            select(tasks.c.ledger_key)
+            .where(tasks.c.import_id == import_id)
+            .group_by(tasks.c.ledger_key)
+            .having(func.count() > 1)
+        )
+        found = self.conn.execute(
+            select(tasks.c.id, tasks.c.ledger_key)
+            .where(tasks.c.import_id == import_id, tasks.c.ledger_key.in_(repeated))
+            .order_by(tasks.c.id)
+        )
+        header = self.ledger.headers["task"]
+        first: dict[str, int] = {}
+        errors = []
+        for task_id, key in found:
+            row = row_numbers[bisect_left(task_ids, task_id)]
+            earlier = first.setdefault(key, row)
+            if earlier != row:
+                message = Msg("same 序号, 整改措施 and 责任单位 as row {row}", row=earlier)
+                errors.append(RowError(row, header, message))
+        return errors
+
+    def refuse_same_file(self) -> None:
         same_file = self.conn.execute(
             select(imports.c.id)
             .where(imports.c.campaign_id == self.campaign.id, imports.c.sha256 == self.digest)
@@ -111,31 +223,55 @@ class _Job:
                 campaign=self.campaign.code,
                 earlier=self.describe(same_file.id),
             )
-        known = known_tasks(self.conn, self.campaign.id)
-        repeated = [t.key for p in grouped for t in p.tasks if t.key in known]
-        if repeated:
-            first = min((known[key] for key in repeated), key=lambda k: k.task_id)
-            raise InvalidInput(
-                "{file}: {count} of its rows (序号, 整改措施, 责任单位) were already imported "
-                "into {campaign}: {earlier}; nothing imported (use --update to apply a revised "
-                "ledger)",
-                file=self.file,
-                count=len(repeated),
-                campaign=self.campaign.code,
-                earlier=self.describe(first.import_id) if first.import_id else first.ref,
-            )
-        import_id = self.record("new")
-        written = write_rows(
-            self.conn, self.app, grouped, self.campaign, self.file, import_id, self.now, self.actor
-        )
-        return self.finish(import_id, written)
 
-    def update(self, grouped: list[Problem]) -> ImportSummary:
+    def refuse_imported_rows(self, import_id: int) -> None:
+        """Rows an earlier import into the campaign made (same key), found with one join."""
+        other = tasks.alias("other")
+        earlier = (
+            select(other.c.id)
+            .join(problems, problems.c.id == other.c.problem_id)
+            .where(
+                problems.c.campaign_id == self.campaign.id,
+                other.c.ledger_key.is_not(None),
+                or_(other.c.import_id.is_(None), other.c.import_id != import_id),
+            )
+        )
+        if self.conn.execute(earlier.limit(1)).first() is None:
+            return  # the campaign's first import: nothing to join the new rows with
+        count, first_id = self.conn.execute(
+            select(func.count(func.distinct(tasks.c.id)), func.min(other.c.id))
+            .select_from(tasks.join(other, other.c.ledger_key == tasks.c.ledger_key))
+            .where(tasks.c.import_id == import_id, other.c.id.in_(earlier))
+        ).one()
+        if not count:
+            return
+        first = self.conn.execute(
+            select(tasks.c.ref, tasks.c.import_id).where(tasks.c.id == first_id)
+        ).one()
+        raise InvalidInput(
+            "{file}: {count} of its rows (序号, 整改措施, 责任单位) were already imported "
+            "into {campaign}: {earlier}; nothing imported (use --update to apply a revised "
+            "ledger)",
+            file=self.file,
+            count=count,
+            campaign=self.campaign.code,
+            earlier=self.describe(first.import_id) if first.import_id else first.ref,
+        )
+
+    def update(self) -> ImportSummary:
+        """A revised ledger, read and checked whole (see importer_update), then applied."""
+        checker = self.checker(track_keys=True)
+        grouped = checker.check(list(self.ledger))
+        errors = [*self.ledger.errors, *checker.errors]
+        if errors:
+            raise self.failed(errors)
+        if not grouped:
+            raise InvalidInput("{file}: no rows to import", file=self.file)
         known = known_tasks(self.conn, self.campaign.id)
         header = self.ledger.headers["deadline"]
         changes = plan(self.conn, grouped, known, self.campaign.id, header)
         if changes.errors:
-            raise ImportFailed(self.file, [e.msg for e in changes.errors])
+            raise ImportFailed(self.file, capped(changes.errors), len(changes.errors))
         if not changes.moves and not changes.new:
             return ImportSummary(
                 self.campaign.code,
@@ -189,7 +325,7 @@ class _Job:
                     filename=self.file,
                     sha256=self.digest,
                     mode=mode,
-                    rows=len(self.ledger.rows),
+                    rows=0,  # set by finish, once they are read
                     actor=self.actor,
                     at=self.now,
                 )
@@ -225,7 +361,11 @@ class _Job:
         text = f"{problems} problems, {tasks_} tasks, {items_} items{refs}"
         if update:
             text += f"; {len(moved)} deadlines moved, {unchanged} rows unchanged"
-        self.conn.execute(sa.update(imports).where(imports.c.id == import_id).values(summary=text))
+        self.conn.execute(
+            sa.update(imports)
+            .where(imports.c.id == import_id)
+            .values(summary=text, rows=self.ledger.rows_read)
+        )
         return summary
 
     def describe(self, import_id: int) -> Msg:

@@ -9,22 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import Connection, select
 
 from workflow.db.schema import people, units
 from workflow.errors import RectifyError
 from workflow.i18n import Msg
-from workflow.ledger.reader import Ledger, LedgerRow, RowError
+from workflow.ledger.reader import LedgerRow, RowError
+from workflow.limits import row_errors
 from workflow.services.leaders import find_leader
 
 GROUP_PREFIX = "各"  # 各乡镇: "every township", i.e. every unit in the group 乡镇
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     key: str
     row: LedgerRow
@@ -34,7 +36,7 @@ class Problem:
     leader_row: LedgerRow | None = None  # that row
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     row: LedgerRow
     deadline: date | None  # None for a standing task (长期坚持)
@@ -105,33 +107,82 @@ class Directory:
         return None
 
 
+class ReadLedger(Protocol):
+    """A ledger read whole (Ledger) or being read (LedgerStream): its headers, and the reader's
+    errors so far."""
+
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+    @property
+    def errors(self) -> list[RowError]: ...
+
+
 class Checker:
-    def __init__(self, directory: Directory, ledger: Ledger, code: str, bottom: date):
+    """Checks rows as they come. The problems seen stay known across calls of `check` (a
+    problem's rows may be far apart); `forget` slims those already written down to what later
+    rows are checked against. With `track_keys` False, rows repeating a key are left to the
+    caller (a streaming import finds them in the database, not in a dict of every row)."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        ledger: ReadLedger,
+        code: str,
+        bottom: date,
+        *,
+        track_keys: bool = True,
+    ):
         self.directory = directory
         self.headers = ledger.headers
         self.campaign = code
         self.bottom_line = bottom
         self.errors: list[RowError] = []
         # Rows whose date the reader could not read: their deadline is not "empty".
-        self.rows_with_bad_dates = {e.row_number for e in ledger.errors}
+        self.reader_errors = ledger.errors
+        self.rows_with_bad_dates: set[int] = set()
+        self.reader_errors_seen = 0
+        self.track_keys = track_keys
         self.rows_by_key: dict[str, int] = {}
+        self.problems: dict[str, Problem] = {}
+
+    def bad_date(self, row_number: int) -> bool:
+        """Whether the reader reported the row (its errors so far: the rows read until now)."""
+        if self.reader_errors_seen < len(self.reader_errors):
+            fresh = self.reader_errors[self.reader_errors_seen :]
+            self.rows_with_bad_dates.update(e.row_number for e in fresh)
+            self.reader_errors_seen = len(self.reader_errors)
+        return row_number in self.rows_with_bad_dates
+
+    def forget(self, written: Iterable[Problem]) -> None:
+        """Keep of each written problem only what its later rows are checked against."""
+        for problem in written:
+            problem.tasks = []
+            problem.row = _slim(problem.row)
+            if problem.leader_row is not None:
+                problem.leader_row = _slim(problem.leader_row)
 
     def error(self, row: LedgerRow, field_name: str, message: Msg) -> None:
         header = self.headers.get(field_name, field_name)
         self.errors.append(RowError(row.row_number, header, message))
 
     def check(self, rows: Sequence[LedgerRow]) -> list[Problem]:
+        """The problems of `rows`, in order of first appearance, each with its new tasks."""
         grouped: dict[str, Problem] = {}
         for row in rows:
+            if unstorable := row_errors(row, self.headers):  # the same on both backends
+                self.errors.extend(unstorable)
+                continue
             key = row.no or row.problem
             if not key or not row.problem:
                 if row.no and not row.problem:
                     self.error(row, "problem", Msg("is empty"))
                 continue  # the reader has reported a row with no problem at all
-            problem = grouped.get(key)
+            problem = self.problems.get(key)
             if problem is None:
-                problem = grouped[key] = Problem(key, row)
-            elif row.problem != problem.row.problem:
+                problem = self.problems[key] = Problem(key, row)
+            grouped.setdefault(key, problem)
+            if problem.row is not row and row.problem != problem.row.problem:
                 self.error(
                     row,
                     "no",
@@ -178,7 +229,7 @@ class Checker:
         if not row.task:
             self.error(row, "task", Msg("is empty; every row is one task (整改措施)"))
         if row.deadline is None and row.deadline_kind != "standing":
-            if row.row_number not in self.rows_with_bad_dates:
+            if not self.bad_date(row.row_number):
                 self.error(row, "deadline", Msg("is empty; every item needs a deadline"))
         elif row.deadline is not None and row.deadline > self.bottom_line:
             self.error(
@@ -192,7 +243,7 @@ class Checker:
                 ),
             )
         key = ledger_key(row.no, row.problem, row.task, row.unit)
-        if row.task and row.unit:
+        if row.task and row.unit and self.track_keys:
             first = self.rows_by_key.setdefault(key, row.row_number)
             if first != row.row_number:  # a later --update could not tell the two apart
                 self.error(
@@ -311,6 +362,13 @@ class Checker:
                 ),
             )
         return head
+
+
+def _slim(row: LedgerRow) -> LedgerRow:
+    return LedgerRow(
+        row.row_number, row.no, None, None, row.problem, None, None, (), None, None,
+        leader=row.leader,
+    )  # fmt: skip
 
 
 _UNIT_SEPARATORS = re.compile(r"[、,，；;/]")

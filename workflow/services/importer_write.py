@@ -1,4 +1,7 @@
-"""Writing checked ledger rows: a handful of multi-row INSERTs, whatever the size of the file."""
+"""Writing checked ledger rows: a handful of multi-row INSERTs per chunk of the file.
+
+A streaming import calls `write_rows` once per chunk (notify=False) and `queue_assignments`
+once at the end: one INSERT ... SELECT of the 交办 notices for every item of the import."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert
+from sqlalchemy import Connection, and_, bindparam, select
 
 from workflow import audit
 from workflow.app import App
+from workflow.db.bulk import bulk_insert
 from workflow.db.schema import items, problems, tasks
 from workflow.refs import allocate
 from workflow.services import notices
@@ -23,6 +27,8 @@ class Written:
     items: int
     first_ref: str | None  # of the items
     last_ref: str | None
+    task_ids: tuple[int, ...] = ()  # in the order written
+    row_numbers: tuple[int, ...] = ()  # the ledger row of each of those tasks
 
 
 def write_rows(
@@ -34,6 +40,8 @@ def write_rows(
     import_id: int,
     now: datetime,
     actor: str,
+    *,
+    notify: bool = True,
 ) -> Written:
     """Insert the problems (those not already there), tasks and items of `grouped`."""
     versions = {kind: spec.version for kind, spec in app.machine_specs.items()}
@@ -49,6 +57,7 @@ def write_rows(
 
     new_ids = _insert_returning_ids(
         conn,
+        problem_refs,
         problems,
         [
             {
@@ -83,7 +92,7 @@ def write_rows(
             task_refs, [(p, t) for p in grouped for t in p.tasks], strict=True
         )
     ]
-    task_ids = _insert_returning_ids(conn, tasks, task_rows)
+    task_ids = _insert_returning_ids(conn, task_refs, tasks, task_rows)
 
     item_rows = []
     item_row_numbers = []  # the ledger row of each item, for its audit note
@@ -107,7 +116,7 @@ def write_rows(
                 }
             )
             item_row_numbers.append(task.row.row_number)
-    conn.execute(insert(items), item_rows)
+    bulk_insert(conn, items, item_rows)
 
     def event(kind: str, ref: str, row_number: int) -> dict[str, Any]:
         return {
@@ -133,7 +142,23 @@ def write_rows(
             for ref, n in zip(item_refs, item_row_numbers, strict=True)
         ],
     )
-    # 交办 notices for every imported item: the items of this import's tasks.
+    if notify:
+        queue_assignments(conn, app, campaign, import_id, now)
+    return Written(
+        len(new_problems),
+        len(all_tasks),
+        item_count,
+        item_refs[0],
+        item_refs[-1],
+        tuple(task_ids),
+        tuple(t.row.row_number for t in all_tasks),
+    )
+
+
+def queue_assignments(
+    conn: Connection, app: App, campaign: Any, import_id: int, now: datetime
+) -> None:
+    """交办 notices for every imported item: the items of this import's tasks."""
     spec = app.machine_specs["responsibility"].transitions["assign"]
     if spec.notify:
         notices.notify(
@@ -146,12 +171,19 @@ def write_rows(
             recipients=spec.notify,
             now=now,
         )
-    return Written(len(new_problems), len(all_tasks), item_count, item_refs[0], item_refs[-1])
 
 
-def _insert_returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows and get their ids back in the same order (SQLAlchemy insertmanyvalues)."""
+def _insert_returning_ids(
+    conn: Connection, refs: list[str], table: Any, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Insert many rows and get their ids back in the order of `refs`, the rows' own refs
+    (unique): one executemany and one SELECT, not a RETURNING converted row by row."""
     if not rows:
         return []
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [int(row_id) for row_id in result.scalars()]
+    bulk_insert(conn, table, rows)
+    found = conn.execute(
+        select(table.c.ref, table.c.id).where(table.c.ref.in_(bindparam("refs", expanding=True))),
+        {"refs": refs},
+    )
+    ids = {ref: row_id for ref, row_id in found}
+    return [int(ids[ref]) for ref in refs]

@@ -13,6 +13,7 @@ from workflow.errors import InvalidInput, NotFound
 from workflow.escalation import local_today
 from workflow.i18n import Msg
 from workflow.identity import relation, require_office
+from workflow.limits import check_text
 from workflow.machines import Attempt
 from workflow.refs import allocate, normalise
 from workflow.services import notices
@@ -34,6 +35,8 @@ def add_problem(
     """`leader`: the county leader in charge (责任领导), by name; red warnings and digests go to
     them as well as to the campaign leader."""
     title = required(title, Msg("problem title"))
+    for text, option in ((title, "--title"), (source, "--source"), (category, "--category")):
+        check_text(text, option)
     now = app.now()
     version = app.machine_specs["problem"].version
     with app.ready_db().write() as conn:
@@ -73,6 +76,7 @@ def add_task(
     """`deadline_kind` immediate (立行立改: today plus the policy's immediate_days) or standing
     (长期坚持: no deadline) takes no `deadline`."""
     title = required(title, Msg("task title"))
+    check_text(title, "--title")
     problem_ref = _ref_of_kind(problem, "problem")
     now = app.now()
     version = app.machine_specs["task"].version

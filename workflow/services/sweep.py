@@ -1,10 +1,13 @@
 """The sweep: raise every open item to the warning level it has reached, and queue its notices.
 
-Set-based: for each escalation policy in use, a CASE over the deadline gives the level every
-item has reached at `at` (the policy's cutoff dates are computed once, in Python, from the
-working-day calendar). Items whose reached level is above their stored level get the notices of
-the reached level only (a jump from none to red sends red), then one UPDATE stores the levels.
-Levels never go down; fixed and closed items are left alone; a repeated sweep finds nothing.
+Set-based: for each escalation policy in use, the policy's cutoff dates are computed once, in
+Python, from the working-day calendar; an item has reached a level when its deadline is within
+that level's cutoff and beyond every more severe level's. For each level, the items reaching it
+from a lower stored level get the notices of that level only (a jump from none to red sends
+red), by INSERT ... SELECT, then one UPDATE stores the level and counts them: nothing is fetched
+into Python, whatever the number of items. The (state, level, deadline) index (migration 0006)
+lets each statement visit only those items, so a repeated sweep, which finds none, costs one
+index probe per level. Levels never go down; fixed and closed items are left alone.
 
 Standing items (长期坚持) have no deadline, so the deadline CASE never matches them. When the
 policy asks for progress reports (progress_every_days = N), the same kind of statement raises a
@@ -133,51 +136,45 @@ def _sweep_policy(
         for year in calendar.unpublished_years(min(report.today, last), max(report.today, last)):
             if year not in report.assumed_years:
                 report.assumed_years.append(year)
-    # The reached level: the last (most severe) cutoff the deadline is within.
-    reached = case(
-        *((items.c.deadline <= day, literal(name)) for name, day in reversed(cutoffs)),
-        else_=literal("none"),
-    )
-    rank = case(*((items.c.level == name, r) for name, r in LEVEL_RANK.items()), else_=0)
-    reached_rank = case(
-        *((items.c.deadline <= day, LEVEL_RANK[name]) for name, day in reversed(cutoffs)),
-        else_=0,
-    )
-    conditions = [
-        items.c.state.in_(OPEN_STATES),
-        # Sargable bound first, so the (state, deadline) index skips items far from deadline.
-        items.c.deadline <= max(day for _, day in cutoffs),
-        reached_rank > rank,
-    ]
-    if only_policy is None:
-        conditions.append(_in_policy(policy.name))
-    if item_id is not None:
-        conditions.append(items.c.id == item_id)
-    rising = and_(*conditions)
-    counts: dict[str, int] = {
-        name: int(n)
-        for name, n in conn.execute(select(reached, func.count()).where(rising).group_by(reached))
-    }
-    if not counts:
-        return  # the common case for a repeated sweep: one indexed scan, nothing written
-    for name, count in counts.items():
-        report.raised[name] += count
+    day_of = dict(cutoffs)
     sms_after = release_time(at, policy, app.settings.zone)
     for rule in policy.levels:
-        if rule.name not in counts:
-            continue
+        # The items reaching exactly this level: deadline within its cutoff and beyond every
+        # more severe level's, stored level below it. IN lists and one range: the
+        # (state, level, deadline) index visits only these items, and none when nothing rose.
+        severer = [day for name, day in cutoffs if LEVEL_RANK[name] > LEVEL_RANK[rule.name]]
+        conditions = [
+            items.c.state.in_(OPEN_STATES),
+            items.c.level.in_([n for n, r in LEVEL_RANK.items() if r < LEVEL_RANK[rule.name]]),
+            items.c.deadline <= day_of[rule.name],
+        ]
+        if severer:
+            conditions.append(items.c.deadline > max(severer))
+        if only_policy is None:
+            conditions.append(_in_policy(policy.name))
+        if item_id is not None:
+            conditions.append(items.c.id == item_id)
+        reaching = and_(*conditions)
+        if conn.execute(select(literal(1)).where(reaching).limit(1)).first() is None:
+            continue  # the common case for a repeated sweep: one index probe per level
         report.notices += outbox.queue(
             conn,
             event=rule.name,
             event_key=rule.name,
-            where=and_(rising, reached == rule.name),
+            where=reaching,
             # A recipient kind digested at this level hears of it in the day's digest.
             recipients=rule.per_item_recipients,
             channels=rule.channels,
             now=at,
             sms_not_before=sms_after,
         )
-    conn.execute(update(items).where(rising).values(level=reached, updated_at=at))
+        raised = conn.execute(
+            update(items)
+            .where(reaching)
+            .values(level=rule.name, updated_at=at)
+            .execution_options(preserve_rowcount=True)
+        ).rowcount
+        report.raised[rule.name] += max(raised, 0)
 
 
 def _sweep_progress(
