@@ -1397,6 +1397,8 @@ def demo(ctx: click.Context) -> None:
     """
     source = ctx.find_root().get_parameter_source("db")
     given = source not in (None, click.core.ParameterSource.DEFAULT)
+    from workflow.app import App
+
     demo_service.run(ctx.ensure_object(App), out=sys.stdout, keep=given)
 
 

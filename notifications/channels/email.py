@@ -8,16 +8,18 @@ the queue without using an attempt, whatever is wrong with the server or its set
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
+from email.header import Header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
 from notifications.channels._util import (
@@ -216,11 +218,16 @@ class EmailChannel(Channel):
         if smtp.sock is None:  # smtplib closes its end when the server answers 421
             raise _NotSent("SMTP connection closed by the server")
         try:
-            email = self._build(message)
+            raw = self._raw(message)
+            email = None if raw is not None else self._build(message)
         except (ValueError, IndexError, HeaderParseError) as error:
             return failed(message, f"invalid email address: {error}", retryable=False)
         try:
-            smtp.send_message(email, from_addr=self.config.sender, to_addrs=[message.address])
+            if raw is not None:
+                smtp.sendmail(self.config.sender, [message.address], raw)
+            else:
+                assert email is not None
+                smtp.send_message(email, from_addr=self.config.sender, to_addrs=[message.address])
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()), (0, b""))
             return self._refused(message, "recipient refused", code, reply)
@@ -251,6 +258,28 @@ class EmailChannel(Channel):
             message, f"{what}: {code} {text}", retryable=not permanent, secrets=self._secrets()
         )
 
+    def _raw(self, message: Message) -> bytes | None:
+        """The message as bytes, written directly: the email package's header folding took
+        three quarters of a delivery's time. None for a non-ASCII address (SMTPUTF8), which
+        goes through `_build` and the email package."""
+        c = self.config
+        if not (message.address.isascii() and c.sender.isascii()):
+            return None
+        Address(addr_spec=message.address)  # refuses what is not an address, as _build does
+        domain = c.sender.rpartition("@")[2] or "localhost"
+        headers = [
+            f"Subject: {_encoded(message.subject)}",
+            f"From: {formataddr((c.sender_name or '', c.sender), charset='utf-8')}",
+            f"To: {formataddr((message.recipient or '', message.address), charset='utf-8')}",
+            f"Date: {formatdate(localtime=True)}",
+            f"Message-ID: {make_msgid(domain=domain)}",
+            "MIME-Version: 1.0",
+            'Content-Type: text/plain; charset="utf-8"',
+            "Content-Transfer-Encoding: base64",
+        ]
+        body = base64.encodebytes(message.body.encode("utf-8")).replace(b"\n", b"\r\n")
+        return "\r\n".join(headers).encode("ascii") + b"\r\n\r\n" + body
+
     def _build(self, message: Message) -> EmailMessage:
         c = self.config
         email = EmailMessage(policy=SMTP_POLICY)
@@ -270,6 +299,12 @@ class EmailChannel(Channel):
 
     def _safe(self, text: str) -> str:
         return safe_text(text, self._secrets())
+
+
+def _encoded(text: str) -> str:
+    """Header text: as is when ASCII, else RFC 2047 encoded words (folded at 76 columns)."""
+    text = " ".join(text.split())  # no line breaks inside a header
+    return text if text.isascii() else Header(text, "utf-8").encode()
 
 
 def _describe(error: BaseException) -> str:

@@ -1,3 +1,6 @@
+from click.testing import CliRunner
+
+from cli import main
 from tests.conftest import Rectify
 
 
@@ -23,3 +26,12 @@ def test_assign_fix_accept_rolls_up(county: Rectify) -> None:
     county.ok("accept", item)
     rows = county.json("list", "--kind", "problem")
     assert [(r["ref"], r["state"]) for r in rows] == [(problem, "closed")]
+
+
+def test_the_demo_runs_from_the_command_line() -> None:
+    # `rectify demo` is the first thing an office runs after installing: it builds a campaign
+    # in a temporary database and prints the lists.
+    result = CliRunner().invoke(main, ["demo"], env={"RECTIFY_DB": None, "RECTIFY_CONFIG": ""},
+                                catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(The demo ran in a temporary database; pass --db FILE to keep it.)" in result.output
