@@ -166,7 +166,10 @@ def _terms() -> Iterator[Term]:
     yield from (Term("weekday", day.title()) for day in WEEKDAYS)
 
 
-@pytest.mark.parametrize("term", list(_terms()), ids=lambda t: t.template)
+# Sorted: ROLES is a set, and parallel workers (pytest-xdist) must collect the same order.
+@pytest.mark.parametrize(
+    "term", sorted(_terms(), key=lambda t: t.template), ids=lambda t: t.template
+)
 def test_every_term_has_a_chinese_entry(term: Term) -> None:
     assert term.template in ZH
     assert term.to("en") == term.word
