@@ -8,7 +8,9 @@ leave an audit trail that shows the other person. Such names are refused, never 
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import Any
 
 from workflow.errors import InvalidInput
 from workflow.i18n import Msg
@@ -44,3 +46,11 @@ def clean_name(text: str | None, what: Msg) -> str:
             chars=", ".join(hidden),
         )
     return name
+
+
+def natural_key(text: str | None) -> tuple[Any, ...]:
+    """Sort key that reads runs of digits as numbers (P2 before P10, u2 before u10); None last."""
+    if text is None:
+        return (1,)
+    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", text) if part))  # fmt: skip

@@ -17,7 +17,6 @@ hundred rows. `render_board` draws them for a terminal of 80 columns.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from fractions import Fraction
@@ -33,6 +32,7 @@ from workflow.db.schema import campaigns, items, people, problems, tasks, units
 from workflow.errors import InvalidInput
 from workflow.escalation import days_left, local_today
 from workflow.i18n import Msg
+from workflow.names import natural_key
 from workflow.services import calendar_days
 from workflow.services import overdue as overdue_service
 from workflow.services.queries import OPEN_STATES, resolve_filters
@@ -166,21 +166,13 @@ def _grouped(by: str, overdue: ColumnElement[bool], campaign_id: int | None) -> 
     ).select_from(named)  # fmt: skip
 
 
-def _natural(text: str | None) -> tuple[Any, ...]:
-    """P2 before P10; no leader (None) after every name."""
-    if text is None:
-        return (1,)
-    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.split(r"(\d+)", text) if part))  # fmt: skip
-
-
 def _worst_first(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return (
         row["campaign"],
         -row["open_red"],
         -row["overdue"],
         Fraction(row["closed"], row["total"]),
-        _natural(row["key"]),
+        natural_key(row["key"]),  # no leader (None) after every name
     )
 
 

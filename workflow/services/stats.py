@@ -42,7 +42,6 @@ array or CSV of the rows (one per group, a few hundred at most).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -80,6 +79,7 @@ from workflow.db.schema import (
 from workflow.errors import InvalidInput
 from workflow.escalation import days_left, local_today
 from workflow.i18n import Msg
+from workflow.names import natural_key
 from workflow.services import calendar_days
 from workflow.services.audit_check import REASONS
 from workflow.services.overdue import is_overdue
@@ -411,15 +411,10 @@ def _days_overdue(
 
 def _order(by: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     if by == "unit":
-        return lambda row: (_natural(row["unit_code"]),)
+        return lambda row: (natural_key(row["unit_code"]),)
     if by == "person":
-        return lambda row: (_natural(row["unit_code"]), row["person"])
+        return lambda row: (natural_key(row["unit_code"]), row["person"])
     return lambda row: (row["source"] is None, row["source"] or "")
-
-
-def _natural(code: str) -> list[Any]:
-    """u2 before u10: the runs of digits compared as numbers."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
 
 
 def table_row(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
