@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -148,7 +149,10 @@ def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
 def _table_cell(row: Mapping[str, Any], column: str, lang: str, zone: ZoneInfo) -> str:
     if column in ("deadline", "original_deadline"):
         kind = row.get("deadline_kind") if column == "deadline" or not row.get(column) else None
-        return deadline_text(row.get(column), kind, lang, zone)
+        value = row.get(column)
+        if isinstance(value, str) and value:  # as SQLite gives it to a raw query
+            value = date.fromisoformat(value)
+        return deadline_text(value, kind, lang, zone)
     return cell_text(row.get(column), lang, zone)
 
 
@@ -200,17 +204,28 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-# One encoder for every row; dates (also inside nested lists) go through _json_default.
-_encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
-
-
 def render_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
     """A JSON array written row by row, so a long list never sits in memory as one string."""
+    import orjson  # C speed: the stdlib encoder costs more per row than the query behind it
+
     count = 0
+    wanted = set(columns)
+    option = 0
     out.write("[")
     for row in rows:
         out.write(",\n" if count else "\n")
-        out.write(_encode({c: row.get(c) for c in columns}))
+        # A row that is exactly the wanted columns is written as it is (a million-row list).
+        exact = row.__class__ is dict and row.keys() == wanted
+        picked = row if exact else {c: row.get(c) for c in columns}
+        try:
+            text = orjson.dumps(picked, default=_json_default, option=option)
+        except orjson.JSONEncodeError:
+            if option:
+                raise
+            # Keys that subclass str (SQLAlchemy's labels): slower, so only once needed.
+            option = orjson.OPT_NON_STR_KEYS
+            text = orjson.dumps(picked, default=_json_default, option=option)
+        out.write(text.decode())
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -220,10 +235,32 @@ def render_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: I
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
+    get = row_getter(columns)
+    formula = _FORMULA_START
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        # _cell inlined for the common cells (text, numbers, empty): an export calls it per cell.
+        writer.writerow([
+            ("'" + value if value.startswith(formula) else value) if value.__class__ is str
+            else value if value is None or value.__class__ is int else _cell(value)
+            for value in get(row)
+        ])  # fmt: skip
         count += 1
     return count
+
+
+def row_getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """The values of `columns` in a row, None for a column the row lacks."""
+    if len(columns) == 1:
+        return lambda row: [row.get(columns[0])]
+    pick = operator.itemgetter(*columns)
+
+    def get(row: Mapping[str, Any]) -> Sequence[Any]:
+        try:
+            return pick(row)
+        except KeyError:
+            return [row.get(c) for c in columns]
+
+    return get
 
 
 def render(

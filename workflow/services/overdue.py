@@ -11,10 +11,14 @@ Days overdue are counted as the campaign's policy counts days, the same rule as 
 least 1 once the deadline day has passed. A campaign whose policy file is gone counts calendar
 days, so its items still show.
 
-The rows are selected in SQL; only their days overdue are counted in Python. Under one way of
-counting, an earlier deadline is never fewer days overdue, so each way's rows stream in
-deadline order and only rows with equal days overdue are sorted by ref before the streams are
-merged: memory holds one such group, never the whole list.
+The rows are selected and ordered in SQL (deadline, then ref as a number); only their days
+overdue are counted in Python, once per distinct deadline. Under one way of counting, an
+earlier deadline is never fewer days overdue, so each way's rows stream in order; under
+working days two deadlines (a Saturday and a Sunday) can be the same days overdue, so rows with
+equal days are merged by ref before the streams are merged: memory holds one such group, never
+the whole list. Rows come as the driver gives them (no per-row type conversion: a province's
+list has hundreds of thousands), so a deadline is an ISO date string on SQLite and a date on
+PostgreSQL; output treats both alike.
 """
 
 from __future__ import annotations
@@ -26,10 +30,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, case, select
+from sqlalchemy import ColumnElement, Connection, Select, String, case, func, select, type_coerce
 
 from definitions.policies import Policy
-from workflow.calendar import WorkdayCalendar
 from workflow.db.schema import campaigns, items, people, problems, tasks, units
 from workflow.escalation import days_left, local_today
 from workflow.services import calendar_days
@@ -88,10 +91,13 @@ def overdue_rows(
     streams: list[Iterator[dict[str, Any]]] = []
     if working:
         calendar = calendar_days.load(conn)
-        counter = _working_days(today, next(iter(working.values())), calendar)
-        streams.append(_stream(conn, query.where(campaigns.c.policy.in_(working)), counter))
+        policy = next(iter(working.values()))
+        working_days = _per_deadline(lambda day: -days_left(day, today, policy, calendar))
+        working_query = query.where(campaigns.c.policy.in_(working))
+        streams.append(_merged_ties(_stream(conn, working_query, working_days)))
         query = query.where(campaigns.c.policy.not_in(working))
-    streams.append(_stream(conn, query, lambda deadline: (today - deadline).days))
+    # Calendar days: a later deadline is always fewer days overdue, so SQL's order is final.
+    streams.append(_stream(conn, query, _per_deadline(lambda day: (today - day).days)))
     return streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_order)
 
 
@@ -104,6 +110,10 @@ def is_overdue(today: date, *, include_fixed: bool = False) -> ColumnElement[boo
 
 
 def _query(today: date, include_fixed: bool) -> Select[Any]:
+    # Dates as the driver returns them: no converter called twice per row.
+    def raw(column: Any, name: str) -> Any:
+        return type_coerce(column, String).label(name)
+
     return (
         select(
             items.c.ref,
@@ -114,9 +124,9 @@ def _query(today: date, include_fixed: bool) -> Select[Any]:
             units.c.name.label("unit"),
             people.c.name.label("person"),
             items.c.role,
-            items.c.deadline,
+            raw(items.c.deadline, "deadline"),
             items.c.deadline_kind,
-            items.c.original_deadline,
+            raw(items.c.original_deadline, "original_deadline"),
             items.c.extension_count.label("extensions"),
             _shown_level.label("level"),
             items.c.state,
@@ -127,28 +137,43 @@ def _query(today: date, include_fixed: bool) -> Select[Any]:
         .join(units, units.c.id == items.c.unit_id)
         .join(people, people.c.id == items.c.person_id)
         .where(is_overdue(today, include_fixed=include_fixed))
-        .order_by(items.c.deadline, items.c.id)
+        # R9 before R10: refs are R and a number without leading zeros.
+        .order_by(items.c.deadline, func.length(items.c.ref), items.c.ref)
     )
 
 
-def _working_days(today: date, policy: Policy, calendar: WorkdayCalendar) -> Callable[[date], int]:
-    counted: dict[date, int] = {}  # many items share a deadline: count each deadline once
+def _per_deadline(count: Callable[[date], int]) -> Callable[[Any], int]:
+    """`count`, called once per distinct deadline (many items share one), which may come as a
+    date or as its ISO text."""
+    counted: dict[Any, int] = {}
 
-    def count(deadline: date) -> int:
-        if deadline not in counted:
-            counted[deadline] = -days_left(deadline, today, policy, calendar)
-        return counted[deadline]
+    def days(deadline: Any) -> int:
+        try:
+            return counted[deadline]
+        except KeyError:
+            day = deadline if isinstance(deadline, date) else date.fromisoformat(deadline)
+            counted[deadline] = count(day)
+            return counted[deadline]
 
-    return count
+    return days
+
+
+_DAYS_AT = OVERDUE_FIELDS.index("days_overdue")  # the query selects every field but this one
+_DEADLINE_AT = OVERDUE_FIELDS.index("deadline")
 
 
 def _stream(
-    conn: Connection, query: Select[Any], count: Callable[[date], int]
+    conn: Connection, query: Select[Any], days: Callable[[Any], int]
 ) -> Iterator[dict[str, Any]]:
-    """Rows in deadline order with their days overdue, ties sorted by ref."""
-    rows = conn.execution_options(yield_per=2000).execute(query).mappings()
-    with_days = ({**row, "days_overdue": count(row["deadline"])} for row in rows)
-    for _, group in itertools.groupby(with_days, key=lambda r: r["days_overdue"]):
+    """Rows in the query's order with their days overdue, as dicts of OVERDUE_FIELDS."""
+    fields, at, deadline_at = OVERDUE_FIELDS, _DAYS_AT, _DEADLINE_AT
+    for row in conn.execution_options(yield_per=5000).execute(query):
+        yield dict(zip(fields, (*row[:at], days(row[deadline_at]), *row[at:]), strict=True))
+
+
+def _merged_ties(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Rows with equal days overdue (several deadlines under working days) put in ref order."""
+    for _, group in itertools.groupby(rows, key=lambda r: r["days_overdue"]):
         yield from sorted(group, key=_order)
 
 

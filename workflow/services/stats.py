@@ -30,10 +30,12 @@ who took it over) or its problem's source (问题来源; an empty source is its 
 (both inclusive): the assignments, acceptances, rejections, reopenings and extensions counted.
 They do not change open, overdue and days overdue, which are as of `now`.
 
-Each figure is one SQL aggregate grouped by the key (conditional counts over the joined audit
-rows; a correlated subquery finds the fix an acceptance accepted and the deadline then in
-force). Days overdue are counted per (group, policy, deadline) row that SQL has already grouped,
-with each distinct deadline counted once, so memory holds one row per group and deadline.
+All figures come from one SQL query: the audit rows are grouped per item (one pass over the
+trail, as a hand-written query would), joined to the items, and aggregated per key. Every item
+has audit rows from its creation (create or import), so the join keeps every item. Days
+overdue are summed in SQL when every campaign counted counts calendar days; when one counts
+working days they are counted per (group, policy, deadline) row that SQL has grouped, with each
+distinct deadline counted once, so memory holds one row per group and deadline.
 
 `chain_status` says whether the audit trail's hash chain verified (workflow/audit.py). The CLI
 prints it as the table's last line; with json or csv it goes to stderr, so stdout stays a plain
@@ -52,12 +54,13 @@ from sqlalchemy import (
     Connection,
     Date,
     FromClause,
+    Integer,
     Select,
     and_,
     case,
     cast,
     func,
-    or_,
+    literal,
     select,
     true,
 )
@@ -148,16 +151,20 @@ def stats_rows(
     scope = _Scope(by, campaign)
     in_window = _window(zone, date_from, date_to)
 
+    working = _working_policies(conn, campaign, policies)
     rows: dict[Any, dict[str, Any]] = {}
-    for found in conn.execute(_groups(scope, today)).mappings():
-        rows[found["gid"]] = {**{k: found[k] for k in KEYS[by]}, **dict.fromkeys(FIGURES, 0)}
-        rows[found["gid"]].update(open=found["open"], overdue=found["overdue"])
-    for gid, figures in _events(conn, scope, in_window):
-        rows[gid].update(figures)
-    for gid, on_time, closed in conn.execute(_closures(conn, scope, zone, in_window)):
-        rows[gid].update(on_time=int(on_time), late=int(closed) - int(on_time))
-    for gid, days in _days_overdue(conn, scope, today, policies).items():
-        rows[gid]["days_overdue"] = days
+    for found in conn.execute(
+        _figures(conn, scope, zone, today, in_window, not working)
+    ).mappings():
+        row = {k: found[k] for k in KEYS[by]}
+        row.update({f: int(found[f] or 0) for f in FIGURES if f in found})
+        row["late"] = int(found["closed"] or 0) - row["on_time"]
+        rows[found["gid"]] = row
+    if working:  # some days are working days: counted in Python, once per distinct deadline
+        for row in rows.values():
+            row["days_overdue"] = 0
+        for gid, days in _days_overdue(conn, scope, today, policies).items():
+            rows[gid]["days_overdue"] = days
     for row in rows.values():
         closed = row["on_time"] + row["late"]
         row["on_time_rate"] = round(100 * row["on_time"] / closed, 1) if closed else None
@@ -233,112 +240,130 @@ def _window(
     return within
 
 
-def _groups(scope: _Scope, today: date) -> Select[Any]:
-    """Every group with items, its display columns, its open and overdue counts."""
-    is_open = items.c.state.in_(OPEN_STATES)
-    counted = scope.where(
-        select(
-            scope.gid.label("gid"),
-            func.count(case((is_open, 1))).label("open"),
-            # The rule of services/overdue.py; a standing item's NULL deadline never matches.
-            func.count(case((is_overdue(today), 1))).label("overdue"),
-        )
-        .select_from(scope.joined())
-        .group_by(scope.gid)
-    ).subquery("counted")
-    # The names are joined to the few grouped rows, not to every item.
-    if scope.by == "unit":
-        return select(counted, units.c.code.label("unit_code"), units.c.name.label("unit")).join(
-            units, units.c.id == counted.c.gid
-        )
-    if scope.by == "person":
-        return (
-            select(
-                counted,
-                people.c.name.label("person"),
-                units.c.code.label("unit_code"),
-                units.c.name.label("unit"),
-            )
-            .join(people, people.c.id == counted.c.gid)
-            .join(units, units.c.id == people.c.unit_id)
-        )
-    return select(counted, counted.c.gid.label("source"))
-
-
-def _events(
-    conn: Connection, scope: _Scope, within: Callable[[Any], ColumnElement[bool]]
-) -> list[tuple[Any, dict[str, int]]]:
-    """Counts of the items' assign, reject, reopen and extension events in the window."""
-    e = audit_events
-    counts = {
-        "assigned": func.count(
-            case((and_(e.c.trigger.in_(_ASSIGNED), e.c.to_state == "assigned"), 1))
-        )
-    }
-    for name, triggers in _COUNTED.items():
-        counts[name] = func.count(case((e.c.trigger.in_(triggers), 1)))
-    wanted = [*_ASSIGNED, *(t for triggers in _COUNTED.values() for t in triggers)]
-    query = scope.where(
-        select(scope.gid.label("gid"), *(c.label(n) for n, c in counts.items()))
-        .select_from(scope.joined().join(e, e.c.ref == items.c.ref))
-        .where(e.c.kind == "responsibility", e.c.trigger.in_(wanted), within(e.c.at))
-        .group_by(scope.gid)
+def _working_policies(
+    conn: Connection, campaign: str | None, policies: Mapping[str, Policy]
+) -> bool:
+    """Whether any campaign counted counts working days (a few campaigns: read them all)."""
+    query = select(campaigns.c.policy).distinct()
+    if campaign is not None:
+        query = query.where(campaigns.c.code == campaign)
+    return any(
+        name in policies and policies[name].day_count == "working"
+        for name in conn.execute(query).scalars()
     )
-    return [
-        (row["gid"], {n: int(row[n]) for n in counts}) for row in conn.execute(query).mappings()
-    ]
 
 
-def _closures(
-    conn: Connection, scope: _Scope, zone: ZoneInfo, within: Callable[[Any], ColumnElement[bool]]
+def _figures(
+    conn: Connection,
+    scope: _Scope,
+    zone: ZoneInfo,
+    today: date,
+    within: Callable[[Any], ColumnElement[bool]],
+    days_in_sql: bool,
 ) -> Select[Any]:
-    """(gid, closed on time, closed): each item's last acceptance in the window, judged by
-    the fix it accepted against the deadline in force when that fix was reported."""
-    accept = audit_events.alias("accept")
-    last_accept = (
-        select(accept.c.ref, func.max(accept.c.id).label("accept_id"))
-        .where(accept.c.kind == "responsibility", accept.c.trigger == "accept", within(accept.c.at))
-        .group_by(accept.c.ref)
-        .subquery("last_accept")
-    )
-    fix = audit_events.alias("fix")
-    fixed_at = (
-        select(fix.c.at)
-        .where(
-            fix.c.kind == "responsibility",
-            fix.c.ref == last_accept.c.ref,
-            fix.c.trigger == "fix",
-            fix.c.id < last_accept.c.accept_id,
+    """Every figure per group in one pass over the items and their audit rows.
+
+    The audit rows are grouped per item first (counts of each kind of event in the window, the
+    last acceptance in it, the last fix); the fix that acceptance accepted is the last fix when
+    that came before it, else (a reopened item fixed again) the last fix before it, looked up.
+    Days overdue are summed here when every campaign counts calendar days."""
+    e = audit_events
+    counted = {
+        "assigned": and_(e.c.trigger.in_(_ASSIGNED), e.c.to_state == "assigned"),
+        **{name: e.c.trigger.in_(triggers) for name, triggers in _COUNTED.items()},
+    }
+    in_window = within(e.c.at)
+    per_item = (
+        select(
+            e.c.ref,
+            *(func.count(case((and_(when, in_window), 1))).label(n) for n, when in counted.items()),
+            func.max(case((and_(e.c.trigger == "accept", in_window), e.c.id))).label("accept_id"),
+            func.max(case((e.c.trigger == "fix", e.c.id))).label("last_fix_id"),
         )
-        .order_by(fix.c.id.desc())
-        .limit(1)
+        .where(e.c.kind == "responsibility")
+        .group_by(e.c.ref)
+        .subquery("per_item")
+    )
+    earlier = audit_events.alias("earlier")
+    fix_before_accept = (
+        select(func.max(earlier.c.id))
+        .where(
+            earlier.c.kind == "responsibility",
+            earlier.c.ref == per_item.c.ref,
+            earlier.c.trigger == "fix",
+            earlier.c.id < per_item.c.accept_id,
+        )
         .scalar_subquery()
     )
-    closed = scope.where(
-        select(
-            scope.gid.label("gid"),
-            items.c.id.label("item_id"),
-            func.coalesce(items.c.original_deadline, items.c.deadline).label("first_deadline"),
-            fixed_at.label("fixed_at"),
-        ).select_from(scope.joined().join(last_accept, last_accept.c.ref == items.c.ref))
-    ).subquery("closed")
+    accepted_fix_id = case(
+        (per_item.c.accept_id.is_(None), None),
+        (per_item.c.last_fix_id < per_item.c.accept_id, per_item.c.last_fix_id),
+        else_=fix_before_accept,
+    )
+    fix = audit_events.alias("fix")
     x = extensions
     extended_to = (
         select(x.c.requested_deadline)
-        .where(
-            x.c.item_id == closed.c.item_id,
-            x.c.status == "approved",
-            x.c.decided_at <= closed.c.fixed_at,
-        )
+        .where(x.c.item_id == items.c.id, x.c.status == "approved", x.c.decided_at <= fix.c.at)
         .order_by(x.c.decided_at.desc(), x.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    in_force = func.coalesce(extended_to, closed.c.first_deadline)
-    on_time = or_(in_force.is_(None), _local_day(conn, zone, closed.c.fixed_at) <= in_force)
-    # One more stage, so the judgement is written (and evaluated) once per closure.
-    judged = select(closed.c.gid, case((on_time, 1), else_=0).label("on_time")).subquery("judged")
-    return select(judged.c.gid, func.sum(judged.c.on_time), func.count()).group_by(judged.c.gid)
+    # The deadline in force when the fix was reported; none (a standing item) is never late.
+    in_force = func.coalesce(
+        extended_to, items.c.original_deadline, items.c.deadline, date(9999, 12, 31)
+    )
+    accepted = per_item.c.accept_id.is_not(None)
+    # An acceptance with no fix before it is on time only for a standing item.
+    fixed_on = func.coalesce(_local_day(conn, zone, fix.c.at), date(9999, 12, 31))
+    on_time = and_(accepted, fixed_on <= in_force)
+    overdue = is_overdue(today)
+    figures = [
+        func.count(case((items.c.state.in_(OPEN_STATES), 1))).label("open"),
+        func.count(case((overdue, 1))).label("overdue"),
+        *(func.sum(per_item.c[name]).label(name) for name in counted),
+        func.count(case((on_time, 1))).label("on_time"),
+        func.count(case((accepted, 1))).label("closed"),
+    ]
+    if days_in_sql:
+        figures.append(
+            func.sum(case((overdue, _days_since(conn, today, items.c.deadline)))).label(
+                "days_overdue"
+            )
+        )
+    grouped = scope.where(
+        select(scope.gid.label("gid"), *figures)
+        .select_from(
+            per_item.join(scope.joined(), items.c.ref == per_item.c.ref).outerjoin(
+                fix, fix.c.id == accepted_fix_id
+            )
+        )
+        .group_by(scope.gid)
+    ).subquery("grouped")
+    # The names are joined to the few grouped rows, not to every item.
+    if scope.by == "unit":
+        return select(grouped, units.c.code.label("unit_code"), units.c.name.label("unit")).join(
+            units, units.c.id == grouped.c.gid
+        )
+    if scope.by == "person":
+        return (
+            select(
+                grouped,
+                people.c.name.label("person"),
+                units.c.code.label("unit_code"),
+                units.c.name.label("unit"),
+            )
+            .join(people, people.c.id == grouped.c.gid)
+            .join(units, units.c.id == people.c.unit_id)
+        )
+    return select(grouped, grouped.c.gid.label("source"))
+
+
+def _days_since(conn: Connection, today: date, deadline: Any) -> ColumnElement[Any]:
+    """Calendar days from `deadline` to `today`, in SQL."""
+    if conn.dialect.name == "postgresql":
+        return literal(today, Date) - deadline
+    return cast(func.julianday(today.isoformat()) - func.julianday(deadline), Integer)
 
 
 def _local_day(conn: Connection, zone: ZoneInfo, at: Any) -> ColumnElement[Any]:
