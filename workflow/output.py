@@ -128,8 +128,11 @@ HEADERS: dict[str, dict[str, str]] = {
     },
     "en": {},
 }
+# RFC 4180's line end, as spreadsheets write it; the csv module then also quotes a cell holding
+# a lone CR, which with a bare LF line end it writes as it is and readers take for a line break.
+CSV_LINE_END = "\r\n"
 # Cells a spreadsheet would evaluate (OWASP CSV injection): prefixed with a quote mark.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_text(value: Any, lang: str, zone: ZoneInfo) -> str:
@@ -232,11 +235,11 @@ def render_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: 
 
 
 def render_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
     writer.writerow(columns)
     count = 0
     get = row_getter(columns)
-    formula = _FORMULA_START
+    formula = FORMULA_START
     for row in rows:
         # _cell inlined for the common cells (text, numbers, empty): an export calls it per cell.
         writer.writerow([
@@ -261,6 +264,37 @@ def row_getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence
             return [row.get(c) for c in columns]
 
     return get
+
+
+def write_lines(lines: Iterable[str], fmt: str, columns: Sequence[str], out: IO[str]) -> int:
+    """Rows already written as JSON objects or CSV lines (workflow/db/lines.py), framed as
+    render_json and render_csv frame theirs, so the output is the same text."""
+    count = 0
+    batch: list[str] = []
+    if fmt == "json":
+        out.write("[")
+        for line in lines:
+            batch.append(line)
+            if len(batch) == 1000:
+                out.write(("\n" if not count else ",\n") + ",\n".join(batch))
+                count += len(batch)
+                batch.clear()
+        if batch:
+            out.write(("\n" if not count else ",\n") + ",\n".join(batch))
+            count += len(batch)
+        out.write("\n]\n" if count else "]\n")
+        return count
+    csv.writer(out, lineterminator=CSV_LINE_END).writerow(columns)
+    for line in lines:
+        batch.append(line)
+        if len(batch) == 1000:
+            out.write(CSV_LINE_END.join(batch) + CSV_LINE_END)
+            count += len(batch)
+            batch.clear()
+    if batch:
+        out.write(CSV_LINE_END.join(batch) + CSV_LINE_END)
+        count += len(batch)
+    return count
 
 
 def render(
@@ -292,7 +326,7 @@ def _cell(value: Any) -> Any:
     """A CSV cell: nested lists (evidence) as JSON, formulas defused."""
     kind = value.__class__
     if kind is str:  # the common cases first: a million-row export calls this per cell
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return "'" + value if value.startswith(FORMULA_START) else value
     if kind is int or value is None:
         return value
     value = _plain(value)
@@ -304,7 +338,7 @@ def _cell(value: Any) -> Any:
 
 
 def _defuse(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
