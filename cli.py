@@ -1579,3 +1579,144 @@ def calendar_seed(app: App, years: tuple[int, ...]) -> None:
 
 
 # --- end calendar commands ---
+
+
+# --- web commands (issue 9): the web pages and the personal login links that open them ---
+
+WEB_LINK_FIELDS = ("id", "person", "unit", "created", "created_by", "expires", "last_used",
+                   "revoked")  # fmt: skip
+WEB_LINK_HEADERS = {
+    "id": "编号", "person": "姓名", "unit": "单位", "created": "创建时间",
+    "created_by": "创建人", "expires": "有效期至", "last_used": "最近使用", "revoked": "撤销时间",
+}  # fmt: skip
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; keep 127.0.0.1 behind a proxy such as nginx.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0: any free port, printed).",
+)
+@click.option(
+    "--base-url",
+    help="The address people open, for login links and secure "
+    "cookies [settings web: base_url, else http://127.0.0.1:8080/].",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests served at the same time.",
+)
+@click.option(
+    "--trusted-proxy",
+    help="Address of the proxy (nginx) whose X-Forwarded-For and "
+    "X-Forwarded-Proto headers are believed.",
+)
+@click.option(
+    "--stop-after", type=click.FloatRange(min=0), help="Stop after N seconds (tests, benchmarks)."
+)
+@pass_app
+def serve(
+    app: App, host: str, port: int, base_url: str | None, threads: int,
+    trusted_proxy: str | None, stop_after: float | None,
+) -> None:  # fmt: skip
+    """Serve the web pages (battle map, overdue, figures, items) until Ctrl-C.
+
+    Nobody reads a page without a personal login link (`rectify web link`).
+
+    \b
+    Examples:
+      rectify serve
+      rectify serve --base-url https://dcs.example.gov.cn/rectify/ --trusted-proxy 127.0.0.1
+    """
+    from web.serve import run
+
+    def listening(url: str, addresses: list[tuple[str, int]]) -> None:
+        where = ", ".join(f"{address}:{number}" for address, number in addresses)
+        say(app, "Serving {url} (listening on {where}); Ctrl-C stops.", url=url, where=where)
+
+    run(app, host=host, port=port, base_url=base_url, threads=threads,
+        trusted_proxy=trusted_proxy, stop_after=stop_after, say=listening)  # fmt: skip
+
+
+@main.group("web")
+def web_group() -> None:
+    """Personal login links to the web pages (`rectify serve`), for office staff."""
+
+
+@web_group.command("link")
+@click.argument("name")
+@click.option(
+    "--expires",
+    default="30d",
+    show_default=True,
+    help="How long the link works: 30d, 12h, 2w or 90m (at most 366d).",
+)
+@click.option(
+    "--base-url", help="The web's address [settings web: base_url, else http://127.0.0.1:8080/]."
+)
+@pass_app
+def web_link(app: App, name: str, expires: str, base_url: str | None) -> None:
+    """Make a personal login link for NAME (or NAME@UNIT) and print it (office staff).
+
+    Whoever opens the link reads as NAME: send it to that person only. It is shown once;
+    only its hash is kept. `rectify web revoke` ends it.
+
+    \b
+    Examples:
+      rectify web link 韩水
+      rectify web link 王书记 --expires 7d --base-url https://dcs.example.gov.cn/rectify/
+    """
+    from workflow.services import web_links
+
+    span = web_links.parse_expiry(expires)
+    base = web_links.base_url(app.settings.values, base_url)
+    link = web_links.create_link(app, name, expires=span, base=base)
+    click.echo(link.url)
+    until = link.expires_at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
+    line = Msg("Login link #{id} for {person}, valid until {until}.", id=link.id,
+               person=link.person, until=until)  # fmt: skip
+    click.echo(line.to(app.settings.lang), err=True)
+
+
+@web_group.command("links")
+@format_option
+@pass_app
+def web_links_list(app: App, fmt: str) -> None:
+    """List the login links, newest first: person, made, expiry, last use, revoked (office
+    staff). The links themselves cannot be shown again: only their hashes are kept.
+
+    \b
+    Example:  rectify web links"""
+    from workflow.services import web_links
+
+    _print(fmt, app, web_links.list_links(app), WEB_LINK_FIELDS, WEB_LINK_HEADERS)
+
+
+@web_group.command("revoke")
+@click.argument("target", metavar="NAME|ID")
+@pass_app
+def web_revoke(app: App, target: str) -> None:
+    """End login link #ID, or every link of the person NAME, at once (office staff).
+
+    \b
+    Examples:
+      rectify web revoke 韩水
+      rectify web revoke 3"""
+    from workflow.services import web_links
+
+    ids = web_links.revoke(app, target)
+    say(app, "Revoked login links {ids}.", ids=", ".join(f"#{n}" for n in ids))
+
+
+# --- end web commands ---

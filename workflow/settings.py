@@ -116,7 +116,15 @@ def _config_values(path_text: str | None) -> dict[str, str]:
         raise InvalidInput(
             "config file {path}: expected a mapping of setting to value", path=str(path)
         )
-    return {PREFIX + str(key).upper(): str(value) for key, value in data.items()}
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        # A section (`web: {base_url: ...}`) gives RECTIFY_WEB_BASE_URL, as the flat key
+        # `web_base_url` and the environment variable of that name do.
+        inner = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, sub_value in inner:
+            name = str(key) if sub is None else f"{key}_{sub}"
+            values[PREFIX + name.upper()] = str(sub_value)
+    return values
 
 
 def _os_user() -> str:

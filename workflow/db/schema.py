@@ -351,3 +351,28 @@ calendar_days = Table(
     Column("source", String(20), nullable=False),
     CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
 )
+
+# Personal login links for the web (issue 9): only the SHA-256 of each token is kept, so the
+# table read by someone else opens nothing. A link ends at expires_at or when revoked.
+web_links = Table(
+    "web_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Column("revoked_by", String(100)),
+)
+
+# Values the application makes for itself and every process must share, such as the web's
+# session-signing key when the settings give none.
+app_settings = Table(
+    "app_settings",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)
