@@ -318,7 +318,8 @@ notices = Table(
         "item_id", "event_key", "deadline_version", "recipient", "channel", name="uq_notices_once"
     ),
     CheckConstraint(NOTICE_STATUS_CHECK, name="status"),
-    Index("ix_notices_due", "status", "next_attempt_at"),
+    # The delivery claim takes due notices in this order (0008).
+    Index("ix_notices_due_order", "status", "next_attempt_at", "id"),
     # A digest goes once per recipient, channel and day (event_key 'digest:2026-11-28').
     Index(
         "uq_notices_digest",
