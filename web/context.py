@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from web.uploads import UploadLimits
 from workflow.app import App
 from workflow.i18n import LANGS, Msg
 from workflow.identity import Actor
@@ -51,6 +52,12 @@ def person() -> Actor:
 
 def person_app() -> App:
     return PersonApp(base_app(), person(), language())
+
+
+def upload_limits() -> UploadLimits:
+    """How much evidence one fix may carry (settings `web: max_upload_*`)."""
+    found: UploadLimits = current_app.extensions["rectify"].upload_limits
+    return found
 
 
 def sees_everything() -> bool:

@@ -21,6 +21,7 @@ MESSAGES = {
     403: "This page is not for you.",
     404: "There is no such page, or it is not yours to see.",
     405: "This page cannot be used that way.",
+    413: "The files sent are larger than the server takes in one report; nothing was saved.",
     500: "Something went wrong on the server; the office has the details in its log.",
 }
 CSRF_MESSAGE = "The form was out of date or came from another page; open the page again."

@@ -1,6 +1,7 @@
-"""The pages (read-only): the battle map, the overdue list, the accountability figures, one
-item with its history and evidence. Each reads through the services the CLI uses, so a page
-shows the numbers of `rectify board`, `overdue`, `stats` and `show`/`history`.
+"""The pages: the battle map, the overdue list, the accountability figures, one item with its
+history, its evidence and the forms its reader may use (web.actions receives them). Each reads
+through the services the CLI uses, so a page shows the numbers of `rectify board`, `overdue`,
+`stats` and `show`/`history`.
 
 Office staff and leaders read everything. A unit's people read their unit's items: another
 unit's item is answered 404, as if it did not exist, and the attempt is logged (not audited:
@@ -11,16 +12,20 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Mapping
 from typing import NoReturn
 
 from flask import Blueprint, abort, render_template, request
 
 from web import battle
 from web.charts import closed_bars
-from web.context import person, person_app, sees_everything, word
+from web.context import person, person_app, sees_everything, upload_limits, word
+from web.grid_rows import grid_rows
 from workflow.errors import InvalidInput
+from workflow.escalation import local_today
+from workflow.refs import normalise
+from workflow.services import item_options, queries, unit_view
 from workflow.services import overdue as overdue_service
-from workflow.services import queries, unit_view
 from workflow.services import stats as stats_service
 
 bp = Blueprint("pages", __name__)
@@ -50,7 +55,8 @@ def _battle_map() -> str:
             conn, now=app.now(), zone=app.settings.zone, policies=app.policies
         )
     charts = {c.code: closed_bars(c.rows, word("Share closed per unit")) for c in campaigns}
-    return render_template("battle.html", campaigns=campaigns, charts=charts)
+    rows = {c.code: grid_rows(c.grid) for c in campaigns}
+    return render_template("battle.html", campaigns=campaigns, charts=charts, grid_rows=rows)
 
 
 def _unit_home() -> str:
@@ -101,17 +107,35 @@ def stats() -> str:
 
 
 @bp.get("/items/<ref>")
-def item(ref: str) -> str:
+def item(ref: str) -> tuple[str, int]:
+    return item_page(ref)
+
+
+def item_page(
+    ref: str, *, refusal: str | None = None, values: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:  # fmt: skip
+    """One item, problem or task; a refused form comes back to it with the refusal on top
+    and what was typed still in its fields."""
     app = person_app()
     with app.db.read() as conn:
         if not sees_everything() and unit_view.item_unit(conn, ref) != person().unit_id:
             not_theirs(ref)
         try:
+            kind, _ = normalise(ref)
             record = queries.show(conn, ref)
             history = queries.history(conn, ref)
         except InvalidInput:  # not a ref at all: no such page
             abort(404)
-    return render_template("item.html", item=record, history=history, fields=ITEM_FIELDS)
+        options = None
+        if kind == "responsibility":
+            today = local_today(app.now(), app.settings.zone)
+            options = item_options.options(conn, app.machine_specs, person(), record["ref"], today)
+    page = render_template(
+        "item.html", item=record, history=history, fields=ITEM_FIELDS, options=options,
+        refusal=refusal, values=values or {}, limits=upload_limits(),
+    )  # fmt: skip
+    return page, status
 
 
 def not_theirs(ref: str) -> NoReturn:

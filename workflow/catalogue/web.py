@@ -103,4 +103,46 @@ ZH: dict[str, str] = {
     "web: The form was out of date or came from another page; open the page again.": (
         "表单已过期或来自其他页面，请重新打开页面后再提交。"
     ),
+    # the item's forms (web/actions.py, web/uploads.py, templates/_item_actions.html)
+    "web: What you can do": "办理",
+    "web: Report it fixed (报结)": "报结（完成整改）",
+    "web: What was done": "整改情况",
+    "web: Photos or PDF files": "照片或 PDF 文件",
+    "At most {files} files of {mb} MB each: photos (JPEG, PNG, GIF, WebP, HEIC) or PDF.": (
+        "最多 {files} 个文件，每个不超过 {mb} MB：照片（JPEG、PNG、GIF、WebP、HEIC）或 PDF。"
+    ),
+    "web: Report fixed": "报结",
+    "web: Ask for more time (延期)": "申请延期",
+    "web: New deadline": "新的整改时限",
+    "A day from {first} to the bottom line {last}.": "可选日期：{first}至底线{last}。",
+    "web: Why more time is needed": "延期理由",
+    "web: Ask for the extension": "提交延期申请",
+    "web: Extension asked": "延期申请",
+    "{who} asked to move the deadline to {to}: {reason}": "{who} 申请将整改时限延至 {to}：{reason}",
+    "web: Remarks": "意见",
+    "web: Approve the extension": "同意延期",
+    "web: Why it is refused": "不同意的理由",
+    "web: Refuse the extension": "不同意延期",
+    "web: Waiting for the office's decision.": "等待督查室审批。",
+    "web: Acceptance check (检查验收)": "检查验收",
+    "web: Accept and close (销号)": "验收通过，销号",
+    "web: Why it is sent back": "退回理由",
+    "web: Send back (退回)": "退回整改",
+    "the new deadline {text!r} is not a date such as 2020-10-31": (
+        "新的整改时限 {text!r} 不是有效日期，应写作 2020-10-31 这样的格式"
+    ),
+    "web: The files sent are larger than the server takes in one report; nothing was saved.": (
+        "上传的文件超过单次报结允许的大小，未保存任何内容。"
+    ),
+    "setting web: {key} {value!r} must be a whole number from {low} to {high}": (
+        "设置 web: {key} 的值 {value!r} 无效，应为 {low} 到 {high} 之间的整数"
+    ),
+    "{count} files sent; at most {most} go with one report, nothing was saved": (
+        "上传了 {count} 个文件，一次报结最多 {most} 个，未保存任何内容"
+    ),
+    "{name} is empty; nothing was saved": "{name} 是空文件，未保存任何内容",
+    "{name} is larger than {mb} MB; nothing was saved": ("{name} 超过 {mb} MB，未保存任何内容"),
+    "{name} is not a photo (JPEG, PNG, GIF, WebP, HEIC) or a PDF; nothing was saved": (
+        "{name} 不是照片（JPEG、PNG、GIF、WebP、HEIC）或 PDF 文件，未保存任何内容"
+    ),
 }

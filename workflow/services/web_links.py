@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +41,9 @@ TOKEN_BYTES = 32
 LOGIN_PATH = "login/"
 # "Last used" is written at most this often for a link in use, not on every page read.
 USE_RECORDED_EVERY = timedelta(minutes=5)
+# A link sent in a notice is for acting on that notice: it lasts a week, not a month.
+NOTICE_LINK_DAYS = 7
+SYSTEM = "system"  # who makes the links sent in notices
 LINK_FIELDS = ("id", "person", "unit", "created", "created_by", "expires", "last_used", "revoked")
 SECRET_SETTING = "web_secret_key"
 _EXPIRY = re.compile(r"^\s*(\d{1,5})\s*([mhdw])\s*$", re.IGNORECASE)
@@ -88,7 +91,7 @@ def is_https(url: str) -> bool:
 
 
 def links_in_notices(values: Mapping[str, str]) -> bool:
-    """`web: links_in_notices: true`: notices carry the recipient's link (not yet used)."""
+    """`web: links_in_notices: true`: notices carry the recipient's link (notice_links)."""
     return values.get("RECTIFY_WEB_LINKS_IN_NOTICES", "").strip().lower() in ("true", "1", "yes")
 
 
@@ -160,6 +163,50 @@ def create_link(app: App, name: str, *, expires: timedelta, base: str) -> NewLin
         _log(conn, person.id, Change("web_link", None, f"#{link_id}"), actor, now,
              f"web link #{link_id}, expires {expires_at.isoformat()}")  # fmt: skip
     return NewLink(int(link_id), person.name, expires_at, base + LOGIN_PATH + token)
+
+
+def notice_links(app: App, recipients: Iterable[str], now: datetime) -> dict[str, str]:
+    """With `web: links_in_notices: true`, a new login link for each person among the notices'
+    `recipients` (person:ID, leader:ID; a unit's mailbox is nobody's to log in with), made by
+    `system` as the notices go out: only hashes are kept, so a link can only be put in a text
+    when it is made. {recipient: url}; {} when the setting is off. A link lasts
+    NOTICE_LINK_DAYS, and each is recorded in its person's history, in one transaction."""
+    if not links_in_notices(app.settings.values):
+        return {}
+    wanted: dict[int, list[str]] = {}
+    for recipient in dict.fromkeys(recipients):
+        kind, _, number = recipient.partition(":")
+        if kind in ("person", "leader") and number.isdigit():
+            wanted.setdefault(int(number), []).append(recipient)
+    if not wanted:
+        return {}
+    base = base_url(app.settings.values)
+    expires_at = now + timedelta(days=NOTICE_LINK_DAYS)
+    found: dict[str, str] = {}
+    with app.ready_db().write() as conn:
+        in_post = conn.execute(
+            select(people.c.id).where(people.c.id.in_(sorted(wanted)), people.c.active)
+        ).scalars()
+        for person_id in in_post:
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            link_id = conn.execute(
+                insert(web_links)
+                .values(
+                    person_id=person_id,
+                    token_hash=token_hash(token),
+                    created_by=SYSTEM,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+                .returning(web_links.c.id)
+            ).scalar_one()
+            note = f"web link #{link_id} for a notice, expires {expires_at.isoformat()}"
+            change = Change("web_link", None, f"#{link_id}")
+            log(conn, kind="person", ref=str(person_id), changes=[change], actor=SYSTEM, at=now,
+                note=note)  # fmt: skip
+            for recipient in wanted[person_id]:
+                found[recipient] = base + LOGIN_PATH + token
+    return found
 
 
 def list_links(app: App) -> list[dict[str, Any]]:
