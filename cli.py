@@ -1128,9 +1128,11 @@ def import_(app: App, file: Path, campaign_: str, update: bool) -> None:
         moved: dict[date, list[str]] = {}
         for ref, deadline in summary.moved:
             moved.setdefault(deadline, []).append(ref)
-        for deadline, refs in moved.items():
+        from workflow.services.handover import some_refs
+
+        for deadline, refs in moved.items():  # the first 20 and a count: a ledger may move all
             say(app, "Deadline moved to {deadline}: {refs}.", deadline=Day(deadline),
-                refs=Listing(refs))  # fmt: skip
+                refs=some_refs(refs[:20], len(refs)))  # fmt: skip
     if summary.items:
         say(app, "Imported {problems} problems, {tasks} tasks and {items} responsibility items "
             "into {campaign} ({first}..{last}).", problems=summary.problems, tasks=summary.tasks,
@@ -1165,8 +1167,12 @@ def export(app: App, file: Path, campaign_: str, force: bool) -> None:
 @pass_app
 def sweep(app: App, at_text: str | None, fmt: str) -> None:
     """Raise open items to the warning level they have reached and queue their notices."""
+    from workflow.progress import progress
+
     at = parse_instant(at_text, app.settings.zone, "--at") if at_text else None
-    report = sweep_service.sweep(app, at)
+    label = Msg("Sweeping").to(app.settings.lang)
+    with progress(lambda: sweep_service.planned_steps(app), label) as tick:
+        report = sweep_service.sweep(app, at, on_step=tick)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return

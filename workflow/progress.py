@@ -9,7 +9,9 @@ It draws only when stderr is a terminal and the job has run for more than a seco
 ten times a second, and wipes its line when the job ends: output piped to a file or read by a
 test stays exactly what the command prints. `total` may be None or a guess (a CSV's line count
 is an upper bound on its records); the bar then shows the count and rate without running past
-100%. Hand-written: `rich` is not a dependency and a bar is twenty lines.
+100%. `total` may also be a function, called only when the bar may show (stderr a terminal), so
+that a count costing a query (notices due, the sweep's steps) is never made for a pipe, a test
+or the scheduler. Hand-written: `rich` is not a dependency and a bar is twenty lines.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ WIDTH = 30
 
 @contextmanager
 def progress(
-    total: int | None,
+    total: int | Callable[[], int | None] | None,
     label: str,
     *,
     stream: TextIO | None = None,
@@ -38,7 +40,7 @@ def progress(
     if not _is_terminal(out):
         yield _ignore
         return
-    bar = _Bar(out, total, label, clock)
+    bar = _Bar(out, total() if callable(total) else total, label, clock)
     try:
         yield bar.tick
     finally:

@@ -357,3 +357,23 @@ def test_a_name_that_names_nobody_even_without_its_note_is_still_refused(
         "Error: 台账.csv: 1 error, nothing imported: row 2, 责任单位: unknown unit "
         "'消防队（牵头）、卫健委' (give its code or name)"
     )
+
+
+def test_update_moving_many_items_lists_twenty_and_sweeps_each(
+    county: Rectify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 4 items per sweep here, so 25 moved items take seven sweeps.
+    monkeypatch.setattr("workflow.services.importer_update.SWEEP_BLOCK", 4)
+    header = "序号,问题描述,整改措施,责任单位,责任人,整改时限\n"
+    ledger = tmp_path / "v1.csv"
+    rows = [f"{n},问题{n},任务{n},水利局,韩水,{{}}\n" for n in range(1, 26)]
+    ledger.write_text(header + "".join(r.format("2020-10-31") for r in rows), encoding="utf-8")
+    county.ok("import", str(ledger), "--campaign", "TP")
+    # Moved to a day two days after 'now': yellow under the default policy, for every item.
+    ledger.write_text(header + "".join(r.format("2020-10-12") for r in rows), encoding="utf-8")
+    out = county.ok("import", str(ledger), "--campaign", "TP", "--update", now="2020-10-10T09:00")
+    assert "Deadline moved to 2020-10-12: R1, R2, R3, " in out
+    assert "R20 and 5 more (25 in all).\n" in out
+    assert "R21" not in out
+    levels = {row["ref"]: row["level"] for row in county.json("list", now="2020-10-10T09:00")}
+    assert levels == {f"R{n}": "yellow" for n in range(1, 26)}

@@ -28,6 +28,8 @@ from workflow.services import notices
 from workflow.services.importer_check import Problem, Task
 from workflow.services.sweep import OPEN_STATES, sweep_in
 
+SWEEP_BLOCK = 5000  # item ids per sweep: bound parameters, well under SQLite's 32,766
+
 
 @dataclass(frozen=True)
 class Known:
@@ -240,9 +242,9 @@ def move_deadlines(
         moved += [(t.ref, deadline) for t in targets]
         moved_ids += ids
     # Under the new deadline each item starts from no warning and is raised at once to the
-    # level it has reached, as an approved extension is (the sweep takes one item at a time).
-    for item_id in moved_ids:
-        sweep_in(conn, app, now, item_id=item_id)
+    # level it has reached, as an approved extension is: one sweep per block of moved items.
+    for start in range(0, len(moved_ids), SWEEP_BLOCK):
+        sweep_in(conn, app, now, item_ids=moved_ids[start : start + SWEEP_BLOCK])
     return moved
 
 

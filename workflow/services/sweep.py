@@ -14,10 +14,15 @@ policy asks for progress reports (progress_every_days = N), the same kind of sta
 standing item whose last report (or creation) is more than N days old to blue and more than 2N
 to yellow; its notices are keyed by the number of reports so far, so each reporting period warns
 once, and a report (workflow.services.progress) puts the level back to none.
+
+`on_step`, when given, is called with 1 after each of those steps (each level of each policy in
+use, each policy's progress reports, the digests): `rectify sweep` draws its progress bar from
+it, against `planned_steps`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -79,31 +84,64 @@ class SweepReport:
         }
 
 
-def sweep(app: App, at: datetime | None = None) -> SweepReport:
+def sweep(
+    app: App, at: datetime | None = None, *, on_step: Callable[[int], None] | None = None
+) -> SweepReport:
     at = at or app.now()
     with app.ready_db().write() as conn:
-        return sweep_in(conn, app, at)
+        return sweep_in(conn, app, at, on_step=on_step)
+
+
+def planned_steps(app: App) -> int:
+    """How many times a whole sweep calls `on_step` (the progress bar's total)."""
+    with app.ready_db().read() as conn:
+        in_use = _policies_in_use(conn)
+    policies = [app.policies.get(name) for name in in_use]
+    return sum(len(policy.levels) + 1 for policy in policies if policy is not None) + 1
+
+
+def _policies_in_use(conn: Connection) -> Sequence[str]:
+    return conn.execute(select(campaigns.c.policy).distinct()).scalars().all()
 
 
 def sweep_in(
-    conn: Connection, app: App, at: datetime, *, item_id: int | None = None
+    conn: Connection,
+    app: App,
+    at: datetime,
+    *,
+    item_id: int | None = None,
+    item_ids: Sequence[int] | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> SweepReport:
-    """The sweep inside the caller's transaction; `item_id` limits it to one item."""
+    """The sweep inside the caller's transaction; `item_id` limits it to one item, `item_ids`
+    to those (a few thousand at most: each is a bound parameter)."""
+    which: ColumnElement[bool] | None = None
+    if item_id is not None:
+        which = items.c.id == item_id
+    elif item_ids is not None:
+        which = items.c.id.in_(item_ids)
     zone = app.settings.zone
     report = SweepReport(at, local_today(at, zone))
     calendar = calendar_days.load(conn)
-    in_use = conn.execute(select(campaigns.c.policy).distinct()).scalars().all()
+    step = on_step or _no_step
+    in_use = _policies_in_use(conn)
     for name in in_use:
         policy = app.policies.get(name)
         if policy is None:
             continue  # campaign add refuses unknown policies; a removed file is not our crash
         # With one policy in use (the usual case) every item is under it: no campaign join.
         only = name if len(in_use) == 1 else None
-        _sweep_policy(conn, policy, calendar, report, at, item_id, app, only)
-        _sweep_progress(conn, policy, report, at, item_id, app, only)
-    if item_id is None:  # a whole sweep, after the levels are stored: today's digests
+        _sweep_policy(conn, policy, calendar, report, at, which, app, only, step)
+        _sweep_progress(conn, policy, report, at, which, app, only)
+        step(1)
+    if which is None:  # a whole sweep, after the levels are stored: today's digests
         report.digests = digests.queue_digests(conn, app, at, calendar)
+        step(1)
     return report
+
+
+def _no_step(n: int) -> None:
+    return None
 
 
 def _in_policy(policy_name: str) -> ColumnElement[bool]:
@@ -126,9 +164,10 @@ def _sweep_policy(
     calendar: WorkdayCalendar,
     report: SweepReport,
     at: datetime,
-    item_id: int | None,
+    which: ColumnElement[bool] | None,
     app: App,
     only_policy: str | None,
+    step: Callable[[int], None],
 ) -> None:
     cutoffs = level_cutoffs(report.today, policy, calendar)
     if policy.day_count == "working":
@@ -152,10 +191,11 @@ def _sweep_policy(
             conditions.append(items.c.deadline > max(severer))
         if only_policy is None:
             conditions.append(_in_policy(policy.name))
-        if item_id is not None:
-            conditions.append(items.c.id == item_id)
+        if which is not None:
+            conditions.append(which)
         reaching = and_(*conditions)
         if conn.execute(select(literal(1)).where(reaching).limit(1)).first() is None:
+            step(1)
             continue  # the common case for a repeated sweep: one index probe per level
         report.notices += outbox.queue(
             conn,
@@ -175,6 +215,7 @@ def _sweep_policy(
             .execution_options(preserve_rowcount=True)
         ).rowcount
         report.raised[rule.name] += max(raised, 0)
+        step(1)
 
 
 def _sweep_progress(
@@ -182,7 +223,7 @@ def _sweep_progress(
     policy: Policy,
     report: SweepReport,
     at: datetime,
-    item_id: int | None,
+    which: ColumnElement[bool] | None,
     app: App,
     only_policy: str | None,
 ) -> None:
@@ -206,8 +247,8 @@ def _sweep_progress(
     ]
     if only_policy is None:
         conditions.append(_in_policy(policy.name))
-    if item_id is not None:
-        conditions.append(items.c.id == item_id)
+    if which is not None:
+        conditions.append(which)
     rising = and_(*conditions)
     counts = {
         name: int(n)
