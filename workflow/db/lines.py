@@ -19,7 +19,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, case, cast, func, literal, or_, type_coerce
+from sqlalchemy import Connection, String, case, func, literal, or_, type_coerce
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,12 +50,10 @@ def csv_line(fields: Sequence[tuple[ColumnElement[Any], str]]) -> ColumnElement[
     workflow.output.render_csv writes it. Kinds: "text" is defused and quoted where needed;
     "code" is text that by its CHECK constraint or its making can hold neither a formula's
     first character nor a character that needs quoting (refs, states, levels, dates), written
-    as it is; "number" is an integer in digits."""
-    cells = [_CELLS[kind](value) for value, kind in fields]
-    line = cells[0]
-    for cell in cells[1:]:
-        line = line + literal(",") + cell
-    return line
+    as it is; "number" is an integer, in digits. One printf joins the cells (faster than a
+    chain of ||); it writes NULL as nothing, as the csv module writes None."""
+    cells = [_text_cell(value) if kind == "text" else value for value, kind in fields]
+    return func.printf(literal(",".join(["%s"] * len(cells))), *cells)
 
 
 def _text_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
@@ -64,19 +62,7 @@ def _text_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
         (func.substr(text, 1, 1).in_(FORMULA_START), literal("'", String) + text), else_=text
     )
     needs_quotes = or_(*(func.instr(text, char) > 0 for char in _quoting_characters()))
-    quoted = case((needs_quotes, '"' + func.replace(defused, '"', '""') + '"'), else_=defused)
-    return func.coalesce(quoted, "")
-
-
-def _code_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
-    return func.coalesce(type_coerce(value, String), "")
-
-
-def _number_cell(value: ColumnElement[Any]) -> ColumnElement[str]:
-    return case((value.is_(None), ""), else_=cast(value, String))
-
-
-_CELLS = {"text": _text_cell, "code": _code_cell, "number": _number_cell}
+    return case((needs_quotes, '"' + func.replace(defused, '"', '""') + '"'), else_=defused)
 
 
 @functools.cache
