@@ -1198,8 +1198,12 @@ def sweep(app: App, at_text: str | None, fmt: str) -> None:
 def deliver(app: App, fmt: str) -> None:
     """Send the notices that are due, through every configured channel."""
     from notifications.delivery import deliver as deliver_notices
+    from notifications.due import due_count
+    from workflow.progress import progress
 
-    report = deliver_notices(app)
+    label = Msg("Delivering notices").to(app.settings.lang)
+    with progress(lambda: due_count(app, app.now()), label) as tick:
+        report = deliver_notices(app, on_sent=tick)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(app.settings.lang), ensure_ascii=False))
         _delivery_failed(report)

@@ -1,12 +1,17 @@
 """The outbox delivery loop: claim due notices with a lease, render, send, record each result.
 
-Claiming is one UPDATE ... RETURNING (with FOR UPDATE SKIP LOCKED on PostgreSQL) in its own
+Claiming is UPDATE ... RETURNING (with FOR UPDATE SKIP LOCKED on PostgreSQL) in its own
 short transaction, so two processes never hold the same notice. Leases are measured on the
 database's clock (never the process's, never RECTIFY_NOW), sized to the channel's longest send
 and renewed while a batch runs. Each notice is marked 'sending' (its lease checked) in the same
 transaction that records the result of the one before, so a crash repeats at most the message in
 flight; a notice found 'sending' with its lease run out was cut mid-flight, is sent again and
 keeps a note saying it may have gone twice.
+
+Speed: those per-message transactions use statements compiled once a run on one DBAPI
+connection (notifications.outbox_sql, notifications.prepared); an email channel runs that
+transaction while the server reads MAIL FROM, and renders the next message while the server
+takes the current one, so the server's time is not added to ours.
 
 Failures: a refusal of one recipient for good (SMTP 5xx for that address, an invalid number)
 makes that notice dead at once. Anything that may pass (no connection, timeouts, SMTP 4xx, a
@@ -23,30 +28,21 @@ import os
 import socket
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    DateTime,
-    and_,
-    bindparam,
-    case,
-    func,
-    literal,
-    literal_column,
-    select,
-    update,
-)
+from sqlalchemy import func, select
 
 from notifications.channels import Channel, DeliveryResult, Message, configured_channels
+from notifications.outbox_sql import CUT_MID_FLIGHT, Statements, details
+from notifications.outbox_sql import db_clock as db_clock  # read by notifications.due
+from notifications.prepared import Writer
 from notifications.render import NoticeContext, TemplateProblem
 from workflow.app import App
-from workflow.db.schema import campaigns, items, notices, people, problems, tasks, units
+from workflow.db.schema import notices
 from workflow.errors import RectifyError
 from workflow.escalation import (
     LEVEL_RANK,
@@ -57,14 +53,11 @@ from workflow.escalation import (
 )
 from workflow.escalation import release_time as quiet_hours_end
 from workflow.i18n import Msg
-from workflow.services import calendar_days, digests
+from workflow.services import calendar_days, web_links
 
 MIN_LEASE_SECONDS = 120
 BATCH = 50  # small: the lease covers the batch, renewed as it goes
 WARNINGS = ("blue", "yellow", "red")
-# Kept in last_error of a notice whose send was interrupted (process killed, server gone):
-# it is sent again, and the office can see it may have gone out twice.
-CUT_MID_FLIGHT = "cut mid-flight, may have been sent twice"
 CHANNEL_BUG = "channel failed: "
 
 
@@ -126,8 +119,10 @@ def deliver(
     channels: Mapping[str, Channel] | None = None,
     worker: str | None = None,
     batch_size: int = BATCH,
+    on_sent: Callable[[int], None] | None = None,
 ) -> DeliveryReport:
-    """Send every notice that is due now; returns what happened.
+    """Send every notice that is due now; returns what happened. `on_sent`, when given, is
+    called with the number of notices handled (tried, held or skipped) as each is (a bar).
 
     Raises RectifyError, before claiming anything, when a channel's settings are wrong or the
     templates are broken.
@@ -143,54 +138,31 @@ def deliver(
         raise RectifyError(
             "notice templates: {problems}", problems=" | ".join(exc.problems)
         ) from None
-    run = _Run(app, worker or worker_name(), lease_seconds(channels))
-    while channels:
-        now = app.now()
-        with run.db.write() as conn:
-            claimed = _claim(conn, list(channels), run.worker, now, batch_size, run.lease)
-            rows = _details(conn, claimed) if claimed else []
-        if not rows:
-            break
-        run.start_batch(claimed)
-        with run.db.read() as conn:
-            calendar = calendar_days.load(conn)
-        outcomes: list[tuple[Any, DeliveryResult | _Skip | None]] = []
-        to_send: dict[str, list[tuple[Any, Message]]] = {}
-        for row in rows:
-            stale = _stale(row)
-            if stale:
-                outcomes.append((row, _Skip(stale)))
-                continue
-            policy = app.policies.get(_policy_name(row) or "")
-            if row.channel == "sms" and policy and in_quiet_hours(now, policy, app.settings.zone):
-                outcomes.append((row, None))
-                continue
-            try:
-                rendered = renderer.render(_context(row, app, calendar), row.channel)
-            except (TemplateProblem, ValueError) as exc:
-                # e.g. an event a user's definitions notify on with no template for it: this
-                # notice cannot be written, so it is dead now rather than claimed forever.
-                error = f"cannot render {row.event} for {row.channel}: {exc}"
-                outcomes.append((row, DeliveryResult(row.id, False, error, retryable=False)))
-                continue
-            message = Message(
-                row.id,
-                row.channel,
-                row.address,
-                row.recipient_name,
-                rendered.subject,
-                rendered.body,
+    run = _Run(app, worker or worker_name(), lease_seconds(channels), on_sent)
+    try:
+        while channels:
+            now = app.now()
+            claimed = run.claim(list(channels), now, batch_size)
+            if not claimed:
+                break
+            with run.db.read() as conn:
+                rows = details(conn, claimed)
+            outcomes, to_send = _triage(app, rows, now)
+            # `web: links_in_notices`: a login link for each person about to be sent a notice
+            run.links = web_links.notice_links(
+                app, [row.recipient for batch in to_send.values() for row in batch], now
             )
-            to_send.setdefault(row.channel, []).append((row, message))
-        if outcomes:
-            with run.db.write() as conn:
-                _record(conn, app, run.worker, now, outcomes, run.report)
-        for name, batch in to_send.items():
-            if not run.send_all(channels, name, batch, now):
-                break  # our lease was lost: whatever is left belongs to someone else now
-        run.finish_batch(now)
-        if len(rows) < batch_size or run.lease_lost:
-            break
+            if outcomes:
+                run.record(outcomes, now)
+                run.on_sent(len(outcomes))
+            for name, batch in to_send.items():
+                if not run.send_all(channels, name, batch, now):
+                    break  # our lease was lost: whatever is left belongs to someone else now
+            run.finish_batch(now)
+            if len(rows) < batch_size or run.lease_lost:
+                break
+    finally:
+        run.close()
     report = run.report
     with run.db.read() as conn:
         for channel, count in conn.execute(
@@ -202,11 +174,39 @@ def deliver(
     return report
 
 
-class _Run:
-    """One `deliver`: the lease, the result waiting to be recorded, what each channel did."""
+def _triage(
+    app: App, rows: Sequence[Any], now: datetime
+) -> tuple[list[tuple[Any, _Skip | None]], dict[str, list[Any]]]:
+    """A batch's outcomes known before sending (overtaken, held for quiet hours), and the rows
+    to send by channel."""
+    outcomes: list[tuple[Any, _Skip | None]] = []
+    to_send: dict[str, list[Any]] = {}
+    for row in rows:
+        stale = _stale(row)
+        if stale:
+            outcomes.append((row, _Skip(stale)))
+            continue
+        policy = app.policies.get(_policy_name(row) or "")
+        if row.channel == "sms" and policy and in_quiet_hours(now, policy, app.settings.zone):
+            outcomes.append((row, None))
+            continue
+        to_send.setdefault(row.channel, []).append(row)
+    return outcomes, to_send
 
-    def __init__(self, app: App, worker: str, lease: int) -> None:
+
+class _Run:
+    """One `deliver`: the lease, the results waiting to be recorded, what each channel did.
+
+    Its per-message writes go through one DBAPI connection held for the run with statements
+    compiled once (notifications.prepared), and each channel keeps one session (for email,
+    one SMTP connection) from its first message of the run to the last.
+    """
+
+    def __init__(
+        self, app: App, worker: str, lease: int, on_sent: Callable[[int], None] | None
+    ) -> None:
         self.app = app
+        self.on_sent = on_sent or (lambda n: None)
         self.db = app.ready_db()
         self.worker = worker
         self.lease = lease
@@ -215,179 +215,271 @@ class _Run:
         self.claimed: list[int] = []
         self.renewed = time.monotonic()
         self.lease_lost = False
-        self.waiting: tuple[Any, DeliveryResult] | None = None  # sent, not yet recorded
+        # Sent (or found unwritable), not yet recorded: written by the next transaction.
+        self.unrecorded: list[tuple[Any, DeliveryResult]] = []
         self.untried: list[tuple[Any, DeliveryResult | _Skip | None]] = []
+        self._writer: Writer | None = None
+        self._statements: Statements | None = None
+        self._sessions: dict[str, tuple[Any, Callable[[Message], DeliveryResult]]] = {}
+        self._calendar: Any = None
+        self.links: dict[str, str] = {}  # recipient -> login link, for this batch's notices
 
-    def start_batch(self, claimed: list[int]) -> None:
-        self.claimed = claimed
+    def calendar(self) -> Any:
+        """The working-day calendar, read once a run."""
+        if self._calendar is None:
+            with self.db.read() as conn:
+                self._calendar = calendar_days.load(conn)
+        return self._calendar
+
+    def claim(self, names: Sequence[str], now: datetime, limit: int) -> list[int]:
+        """Lease up to `limit` due notices of the channels `names`; their ids, in order."""
+        claimed: list[int] = []
+        with self.writer.transaction() as writer:
+            for statement in self.statements.claims(names):
+                values = {"now": now, "limit": limit - len(claimed)}
+                claimed.extend(int(notice_id) for notice_id in writer.fetch(statement, values))
+                if len(claimed) >= limit:
+                    break
+        self.claimed = sorted(claimed)
         self.renewed = time.monotonic()
+        return self.claimed
 
     def send_all(
-        self,
-        channels: dict[str, Channel],
-        name: str,
-        batch: list[tuple[Any, Message]],
-        now: datetime,
+        self, channels: dict[str, Channel], name: str, rows: list[Any], now: datetime
     ) -> bool:
         """Send one channel's share of the batch, each result recorded before the next send.
         False when the lease was lost."""
-        with channels[name].session() as send:
-            for index, (row, message) in enumerate(batch):
-                if not self._mark_sending(row.id, now):
-                    self.lease_lost = True
-                    return False
-                result = _send(channels[name], send, message)
-                down = not result.attempted or (not result.ok and result.stop_channel)
-                if not result.attempted and name not in self.tried:
-                    # The first message of the run found the channel down: it was tried, so it
-                    # is charged, and its back-off grows while the outage lasts.
-                    result = replace(result, attempted=True, retryable=True)
-                self.tried.add(name)
-                self.waiting = (row, result)
-                if down:
-                    reason = (result.error or "unavailable").removeprefix("not attempted: ")
-                    rest = batch[index + 1 :]
-                    self.untried.extend(
-                        (
-                            r,
-                            DeliveryResult(
-                                m.id, False, f"not attempted: {reason}", attempted=False
-                            ),
-                        )
-                        for r, m in rest
-                    )
-                    count = len(rest) + (0 if result.attempted else 1)
-                    before, _ = self.report.unavailable.get(name, (0, reason))
-                    self.report.unavailable[name] = (before + count, reason)
-                    del channels[name]
-                    break
+        channel = channels[name]
+        send = self._session(channel)
+        messages = _Lookahead(rows, self._message)
+        for row, message in messages:
+            result = self._send_one(channel, send, row.id, message, messages.ahead, now)
+            if result is None:
+                self.lease_lost = True
+                return False
+            self.on_sent(1)
+            down = not result.attempted or (not result.ok and result.stop_channel)
+            if not result.attempted and name not in self.tried:
+                # The first message of the run found the channel down: it was tried, so it
+                # is charged, and its back-off grows while the outage lasts.
+                result = replace(result, attempted=True, retryable=True)
+            self.tried.add(name)
+            self.unrecorded.append((row, result))
+            if down:
+                reason = (result.error or "unavailable").removeprefix("not attempted: ")
+                rest = messages.rest()
+                self.untried.extend(
+                    (r, DeliveryResult(r.id, False, f"not attempted: {reason}", attempted=False))
+                    for r in rest
+                )
+                count = len(rest) + (0 if result.attempted else 1)
+                before, _ = self.report.unavailable.get(name, (0, reason))
+                self.report.unavailable[name] = (before + count, reason)
+                del channels[name]
+                self._close_session(name)
+                break
         return True
+
+    def _message(self, row: Any) -> Message | None:
+        """The notice rendered for its channel; None when it cannot be, its outcome then
+        waiting to be recorded with the next result."""
+        try:
+            context = _context(row, self.app, self.calendar())
+            if row.recipient in self.links:
+                context = replace(context, link=self.links[row.recipient])
+            rendered = self.app.renderer.render(context, row.channel)
+        except (TemplateProblem, ValueError) as exc:
+            # e.g. an event a user's definitions notify on with no template for it: this
+            # notice cannot be written, so it is dead now rather than claimed forever.
+            error = f"cannot render {row.event} for {row.channel}: {exc}"
+            self.unrecorded.append((row, DeliveryResult(row.id, False, error, retryable=False)))
+            self.on_sent(1)
+            return None
+        return Message(
+            row.id, row.channel, row.address, row.recipient_name, rendered.subject, rendered.body
+        )
+
+    def _send_one(
+        self,
+        channel: Channel,
+        send: Callable[..., DeliveryResult],
+        notice_id: int,
+        message: Message,
+        ahead: Callable[[], None],
+        now: datetime,
+    ) -> DeliveryResult | None:
+        """Send one message, the notice taken 'sending' (and the results before it recorded)
+        before it can go out; None when our lease on it was lost and it was not sent.
+
+        A channel that interleaves (email) is handed that step as `gate`, to run while the
+        server reads the message's first command, and the next message's rendering as
+        `meanwhile`, to run while the server takes this one; others get each in turn.
+        """
+        gate = _Gate(lambda: self._mark_sending(notice_id, now))
+        result: DeliveryResult | None = None
+        if getattr(channel, "interleaves", False):
+            result = _send(channel, partial(send, gate=gate, meanwhile=ahead), message)
+        elif gate():
+            result = _send(channel, send, message)
+        ahead()
+        if gate.error is not None:
+            raise gate.error
+        if gate.called and not gate.allowed:
+            return None
+        if not gate.called:
+            # The channel failed before this message could go (no connection, a bad
+            # address): what waits is recorded now, before this result joins it.
+            with self.writer.transaction() as writer:
+                self._flush(writer, now)
+        return result
+
+    def record(
+        self, outcomes: Sequence[tuple[Any, DeliveryResult | _Skip | None]], now: datetime
+    ) -> None:
+        with self.writer.transaction() as writer:
+            self._write(writer, now, outcomes)
 
     def _mark_sending(self, notice_id: int, now: datetime) -> bool:
         """Record the result before, renew the lease if due, and take this notice 'sending'."""
-        with self.db.write() as conn:
-            self._flush(conn, now)
+        with self.writer.transaction() as writer:
+            self._flush(writer, now)
             if time.monotonic() - self.renewed > self.lease / 3:
-                conn.execute(
-                    update(notices)
-                    .where(notices.c.id.in_(self.claimed), notices.c.lease_owner == self.worker)
-                    .values(lease_until=db_clock(conn, self.lease))
-                )
+                writer.execute_many(self.statements.renew, self._claimed_ids())
                 self.renewed = time.monotonic()
-            marked = conn.execute(
-                update(notices)
-                .where(
-                    notices.c.id == notice_id,
-                    notices.c.lease_owner == self.worker,
-                    notices.c.lease_until > db_clock(conn),
-                )
-                .values(status="sending", lease_until=db_clock(conn, self.lease))
-            )
-            return bool(marked.rowcount == 1)
+            return writer.execute(self.statements.mark, {"notice_id": notice_id}) == 1
 
-    def _flush(self, conn: Connection, now: datetime) -> None:
-        if self.waiting is not None:
-            _record(conn, self.app, self.worker, now, [self.waiting], self.report)
-            self.waiting = None
+    def _flush(self, writer: Writer, now: datetime) -> None:
+        if self.unrecorded:
+            self._write(writer, now, self.unrecorded)
+            self.unrecorded = []
+
+    def _write(
+        self,
+        writer: Writer,
+        now: datetime,
+        outcomes: Sequence[tuple[Any, DeliveryResult | _Skip | None]],
+    ) -> None:
+        """Write each outcome where the notice is still ours; count only those written (one
+        taken over by another deliverer is theirs to report)."""
+        for row, result in outcomes:
+            change, kind = _change(self.app, now, row, result)
+            if writer.execute(self.statements.record, change) == 1:
+                _count(self.report, kind, row, change)
 
     def finish_batch(self, now: datetime) -> None:
         """Record the last result, put back what was not reached, release the rest."""
-        with self.db.write() as conn:
-            self._flush(conn, now)
+        with self.writer.transaction() as writer:
+            self._flush(writer, now)
             if self.untried:
-                _record(conn, self.app, self.worker, now, self.untried, self.report)
+                self._write(writer, now, self.untried)
                 self.untried = []
-            conn.execute(
-                update(notices)
-                .where(
-                    notices.c.id.in_(self.claimed),
-                    notices.c.lease_owner == self.worker,
-                    notices.c.status == "pending",
-                )
-                .values(lease_owner=None, lease_until=None)
-            )
+            writer.execute_many(self.statements.release, self._claimed_ids())
+
+    def _claimed_ids(self) -> list[Mapping[str, Any]]:
+        return [{"notice_id": notice_id} for notice_id in self.claimed]
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            self._writer = Writer(self.db.engine)
+        return self._writer
+
+    @property
+    def statements(self) -> Statements:
+        if self._statements is None:
+            self._statements = Statements(self.writer.dialect, self.worker, self.lease)
+        return self._statements
+
+    def _session(self, channel: Channel) -> Callable[[Message], DeliveryResult]:
+        """The channel's sender, opened at its first message of the run, kept to the end."""
+        if channel.name not in self._sessions:
+            session = channel.session()
+            self._sessions[channel.name] = (session, session.__enter__())
+        return self._sessions[channel.name][1]
+
+    def _close_session(self, name: str) -> None:
+        session, _ = self._sessions.pop(name, (None, None))
+        if session is not None:
+            session.__exit__(None, None, None)
+
+    def close(self) -> None:
+        try:
+            for name in list(self._sessions):
+                self._close_session(name)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
 
 
-def db_clock(conn: Connection, seconds: int = 0) -> ColumnElement[Any]:
-    """The database's time now, plus `seconds`, comparable with stored timestamps."""
-    if conn.dialect.name == "postgresql":
-        return literal_column(
-            f"(statement_timestamp() + interval '{int(seconds)} seconds')", type_=DateTime
-        )
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
-    return func.strftime(
-        "%Y-%m-%d %H:%M:%f000", literal("now"), literal(f"{int(seconds):+d} seconds")
-    )
+class _Gate:
+    """Called by a channel before a message can go out: `mark` records the results waiting
+    and takes the notice 'sending'. False when our lease on it was lost: the channel must not
+    send it. A database error is kept for the delivery loop to raise, not left for the
+    channel to take for a failure of its own."""
+
+    def __init__(self, mark: Callable[[], bool]) -> None:
+        self._mark = mark
+        self.called = False
+        self.allowed = False
+        self.error: Exception | None = None
+
+    def __call__(self) -> bool:
+        if not self.called:
+            self.called = True
+            try:
+                self.allowed = self._mark()
+            except Exception as exc:
+                self.error = exc
+        return self.allowed
 
 
-def _claim(
-    conn: Connection, names: Sequence[str], worker: str, now: datetime, limit: int, lease: int
-) -> list[int]:
-    clock = db_clock(conn)
-    free = notices.c.lease_until.is_(None) | (notices.c.lease_until < clock)
-    due = (
-        select(notices.c.id)
-        .where(
-            notices.c.channel.in_(names),
-            ((notices.c.status == "pending") & (notices.c.next_attempt_at <= now) & free)
-            | ((notices.c.status == "sending") & (notices.c.lease_until < clock)),
-        )
-        .order_by(notices.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    cut = and_(
-        notices.c.status == "sending", func.coalesce(notices.c.last_error, "") != CUT_MID_FLIGHT
-    )
-    claimed = conn.execute(
-        update(notices)
-        .where(notices.c.id.in_(due.scalar_subquery()))
-        .values(
-            lease_owner=worker,
-            lease_until=db_clock(conn, lease),
-            # A send that never recorded its result: it may have gone out.
-            last_error=case((cut, literal(CUT_MID_FLIGHT)), else_=notices.c.last_error),
-        )
-        .returning(notices.c.id)
-    )
-    return sorted(int(notice_id) for notice_id in claimed.scalars())
+class _Lookahead:
+    """A channel's rows turned into messages one ahead of the send: `ahead`, called while the
+    server takes the current message, renders the next in time otherwise spent waiting. Rows
+    that cannot be rendered are left out (their outcome is recorded by `write`)."""
 
+    def __init__(self, rows: list[Any], write: Callable[[Any], Message | None]) -> None:
+        self._rows = rows
+        self._write = write
+        self._position = 0  # the next row to render
+        self._ready: tuple[Any, Message] | None = None
+        self._error: BaseException | None = None
 
-def _details(conn: Connection, ids: list[int]) -> list[Any]:
-    return list(
-        conn.execute(
-            select(
-                notices,
-                items.c.ref,
-                items.c.original_deadline,
-                items.c.state.label("item_state"),
-                items.c.level.label("item_level"),
-                items.c.deadline_version.label("item_deadline_version"),
-                tasks.c.title.label("task_title"),
-                problems.c.title.label("problem_title"),
-                campaigns.c.name.label("campaign_name"),
-                campaigns.c.policy,
-                units.c.name.label("unit_name"),
-                people.c.name.label("person_name"),
-            )
-            # Outer joins: a digest has no item (its items are in its note).
-            .outerjoin(items, items.c.id == notices.c.item_id)
-            .outerjoin(tasks, tasks.c.id == items.c.task_id)
-            .outerjoin(problems, problems.c.id == tasks.c.problem_id)
-            .outerjoin(campaigns, campaigns.c.id == problems.c.campaign_id)
-            .outerjoin(units, units.c.id == items.c.unit_id)
-            .outerjoin(people, people.c.id == items.c.person_id)
-            .where(notices.c.id.in_(ids))
-            .order_by(notices.c.id)
-        )
-    )
+    def ahead(self) -> None:
+        """Render the next message unless it is ready. Never raises into the channel that
+        calls it: an error is raised by the loop, at the next message."""
+        try:
+            while self._ready is None and self._error is None and self._position < len(self._rows):
+                row = self._rows[self._position]
+                self._position += 1
+                message = self._write(row)
+                if message is not None:
+                    self._ready = (row, message)
+        except BaseException as exc:  # raised again by __iter__, outside the channel
+            self._error = exc
+
+    def __iter__(self) -> Iterator[tuple[Any, Message]]:
+        while True:
+            self.ahead()
+            if self._error is not None:
+                raise self._error
+            if self._ready is None:
+                return
+            ready, self._ready = self._ready, None
+            yield ready
+
+    def rest(self) -> list[Any]:
+        """The rows not handed out yet."""
+        ready = [self._ready[0]] if self._ready is not None else []
+        return ready + self._rows[self._position :]
 
 
 def _policy_name(row: Any) -> str | None:
     """The policy that governs a notice: its item's campaign's, or for a digest the one it was
     queued under (its retries and quiet hours follow it)."""
     if row.item_id is None:
+        from workflow.services import digests  # here: it brings the ORM, which items never need
+
         name = digests.read_note(row.note).get("policy")
         return str(name) if name else None
     policy: str | None = row.policy
@@ -395,6 +487,8 @@ def _policy_name(row: Any) -> str | None:
 
 
 def _digest_context(row: Any) -> NoticeContext:
+    from workflow.services import digests
+
     note = digests.read_note(row.note)
     return NoticeContext(
         event=row.event,
@@ -480,48 +574,21 @@ def _send(
     return result
 
 
-def _record(
-    conn: Connection,
-    app: App,
-    worker: str,
-    now: datetime,
-    outcomes: Sequence[tuple[Any, DeliveryResult | _Skip | None]],
-    report: DeliveryReport,
-) -> None:
-    """Write each outcome where the notice is still ours; count only those written."""
-    tally: Counter[str] = Counter()
-    changes = [(*_change(app, now, row, result), row) for row, result in outcomes]
-    statement = (
-        update(notices)
-        .where(notices.c.id == bindparam("notice_id"), notices.c.lease_owner == worker)
-        .values(
-            status=bindparam("status"),
-            attempts=bindparam("attempts"),
-            next_attempt_at=bindparam("next_attempt_at"),
-            last_error=bindparam("last_error"),
-            sent_at=bindparam("sent_at"),
-            lease_owner=None,
-            lease_until=None,
-        )
-    )
-    if len(changes) == 1:  # a message just sent: know whether it was still ours
-        if conn.execute(statement, changes[0][0]).rowcount != 1:
-            return  # another deliverer took it over; its outcome is theirs to report
-    elif changes:
-        conn.execute(statement, [change for change, _, _ in changes])
-    for change, kind, row in changes:
-        tally[kind] += 1
-        if kind == "sent" and _was_cut(row):
-            tally["resent"] += 1
-        if kind == "dead":
-            what = row.ref or row.event  # a digest has no item ref
-            report.errors.append(f"notice {row.id} ({what} {row.channel}): {change['last_error']}")
-    report.sent += tally["sent"]
-    report.retrying += tally["retrying"]
-    report.dead += tally["dead"]
-    report.held += tally["held"]
-    report.skipped += tally["skipped"]
-    report.resent += tally["resent"]
+def _count(report: DeliveryReport, kind: str, row: Any, change: Mapping[str, Any]) -> None:
+    """Add one written outcome to the report."""
+    if kind == "sent":
+        report.sent += 1
+        report.resent += _was_cut(row)
+    elif kind == "retrying":
+        report.retrying += 1
+    elif kind == "held":
+        report.held += 1
+    elif kind == "skipped":
+        report.skipped += 1
+    else:
+        report.dead += 1
+        what = row.ref or row.event  # a digest has no item ref
+        report.errors.append(f"notice {row.id} ({what} {row.channel}): {change['last_error']}")
 
 
 def _was_cut(row: Any) -> bool:

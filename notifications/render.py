@@ -7,6 +7,10 @@ warning events share ``warning.*.j2`` unless a ``blue.*.j2`` / ``yellow.*.j2`` /
 exists. Operators write these files, so they run in the sandbox with StrictUndefined, and
 every template error becomes a one-line :class:`TemplateProblem` naming file and line.
 
+A notice may carry its recipient's login link to the web (NoticeContext.link, with
+`web: links_in_notices: true`): the renderer puts it after the text, as a last line of the mail
+and at the end of the SMS, whose own words are still fitted to one segment first.
+
 A Renderer compiles each template once and keeps it; build one per process.
 """
 
@@ -52,6 +56,8 @@ LEVEL_NAMES = {
 }
 LANGUAGES = tuple(LEVEL_NAMES)
 STANDING = {"zh": "长期坚持", "en": "standing (no deadline)"}
+# After the text of a notice that carries its recipient's login link.
+LINK_LINE = {"zh": "网页查看和办理：{link}", "en": "See it and act on the web: {link}"}
 CHANNELS = ("email", "sms", "dingtalk", "wecom")
 RECIPIENT_KINDS = ("person", "unit", "leader")
 # What each template kind is for; the file is <base>.<kind>.j2.
@@ -103,6 +109,9 @@ class NoticeContext:
     # None), days_overdue (None for a standing item), level. Empty for other events.
     items: tuple[Mapping[str, Any], ...] = ()
     day: date | None = None  # the day of a digest
+    # The recipient's login link (`web: links_in_notices: true`), put after the text by the
+    # renderer, not by the templates: the SMS is fitted to one segment without it.
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,12 +222,15 @@ class Renderer:
             raise ValueError(f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
         variables = self._variables(context)
         subject = self._render(context.event, "subject", variables)
+        link = LINK_LINE[self.lang].format(link=context.link) if context.link else None
         if channel == "email":
-            return RenderedNotice(subject, self._render(context.event, "email", variables))
+            body = self._render(context.event, "email", variables)
+            return RenderedNotice(subject, f"{body}\n\n{link}" if link else body)
         if channel == "sms":
-            return RenderedNotice(subject, self._sms(context.event, variables))
-        # Group robots have no segment limit: the SMS text, whole.
-        return RenderedNotice(subject, self._render(context.event, "sms", variables))
+            text = self._sms(context.event, variables)
+        else:  # group robots have no segment limit: the SMS text, whole
+            text = self._render(context.event, "sms", variables)
+        return RenderedNotice(subject, f"{text} {link}" if link else text)
 
     def check(self) -> None:
         """Compile every template and render it with sample notices; raise all problems at once."""
@@ -256,7 +268,8 @@ class Renderer:
             if level not in (None, context.event):
                 raise ValueError(f"a {context.event} warning cannot have level {level!r}")
             level = context.event
-        variables = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+        fields = [f.name for f in dataclasses.fields(context) if f.name != "link"]
+        variables = {name: getattr(context, name) for name in fields}
         variables["level"] = level
         variables["level_name"] = LEVEL_NAMES[self.lang][level] if level else None
         variables["lang"] = self.lang

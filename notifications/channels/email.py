@@ -9,17 +9,19 @@ the queue without using an attempt, whatever is wrong with the server or its set
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 import ssl
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
-from email.header import Header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formataddr, formatdate, make_msgid
+from functools import lru_cache
 from pathlib import Path
 
 from notifications.channels._util import (
@@ -39,6 +41,10 @@ from notifications.channels.base import (
 )
 
 SECURITY_MODES = ("none", "starttls", "ssl")
+# 45 bytes make 60 characters of base64: an encoded word of 72 (RFC 2047 allows 75).
+_WORD_BYTES = 45
+_DATE: list[object] = [None, ""]  # (second, Date header text), see _date_now
+_LEADING_DOT = re.compile(rb"(?m)^\.")  # dot-stuffing (RFC 5321 4.5.2)
 DEFAULT_TIMEOUT = 30.0
 _NO_CONNECTION = ("SMTP connection failed", "SMTP login refused")
 
@@ -95,9 +101,14 @@ def _bad_sender(text: str) -> ChannelNotConfigured:
 class EmailChannel(Channel):
     name = "email"
     setting_prefixes = ("RECTIFY_SMTP_",)
+    # Its session's sender takes `gate` and `meanwhile` (see `session`): the outbox's work
+    # between two messages is done while the server is busy with the message.
+    interleaves = True
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+        self._domain = config.sender.rpartition("@")[2] or "localhost"
+        self._headers: tuple[str, str] | None = None  # built at the first message
 
     def __repr__(self) -> str:
         c = self.config
@@ -159,12 +170,24 @@ class EmailChannel(Channel):
         return results
 
     @contextmanager
-    def session(self) -> Iterator[Callable[[Message], DeliveryResult]]:
+    def session(self) -> Iterator[Callable[..., DeliveryResult]]:
         """One connection (and one login), opened at the first message, kept for the rest;
-        after a lost connection the next message opens a new one."""
+        after a lost connection the next message opens a new one.
+
+        The sender takes two optional callables. `gate()` is called once MAIL FROM is on its
+        way and before anything that could deliver the message; when it returns False the
+        transaction is abandoned (RSET) and the message is not sent. `meanwhile()` is called
+        once the message's content is written, before the server's answer is read. Neither
+        is called when the message fails before reaching that point; neither may raise.
+        """
         state: dict[str, smtplib.SMTP] = {}
 
-        def send(message: Message) -> DeliveryResult:
+        def send(
+            message: Message,
+            *,
+            gate: Callable[[], bool] | None = None,
+            meanwhile: Callable[[], None] | None = None,
+        ) -> DeliveryResult:
             smtp = state.get("smtp")
             if smtp is None:
                 try:
@@ -176,7 +199,7 @@ class EmailChannel(Channel):
                     reason = f"SMTP connection failed: {_describe(error)}"
                     return not_attempted(message, reason, self._secrets())
             try:
-                return self._send_one(smtp, message)
+                return self._send_one(smtp, message, gate, meanwhile)
             except _ConnectionLost as lost:
                 # This message may or may not have gone out: it uses an attempt.
                 _disconnect(state.pop("smtp"))
@@ -214,7 +237,13 @@ class EmailChannel(Channel):
         # Certificates and host names are verified; a private CA can be supplied.
         return ssl.create_default_context(cafile=self.config.ca_file or None)
 
-    def _send_one(self, smtp: smtplib.SMTP, message: Message) -> DeliveryResult:
+    def _send_one(
+        self,
+        smtp: smtplib.SMTP,
+        message: Message,
+        gate: Callable[[], bool] | None,
+        meanwhile: Callable[[], None] | None,
+    ) -> DeliveryResult:
         if smtp.sock is None:  # smtplib closes its end when the server answers 421
             raise _NotSent("SMTP connection closed by the server")
         try:
@@ -224,10 +253,16 @@ class EmailChannel(Channel):
             return failed(message, f"invalid email address: {error}", retryable=False)
         try:
             if raw is not None:
-                smtp.sendmail(self.config.sender, [message.address], raw)
+                sent = self._transaction(smtp, message.address, raw, gate, meanwhile)
             else:
                 assert email is not None
-                smtp.send_message(email, from_addr=self.config.sender, to_addrs=[message.address])
+                sent = gate is None or gate()
+                if sent:
+                    smtp.send_message(
+                        email, from_addr=self.config.sender, to_addrs=[message.address]
+                    )
+            if not sent:
+                return not_attempted(message, "not sent: the outbox withdrew it")
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()), (0, b""))
             return self._refused(message, "recipient refused", code, reply)
@@ -246,6 +281,51 @@ class EmailChannel(Channel):
             raise _ConnectionLost(self._safe(f"SMTP error: {_describe(error)}")) from error
         return delivered(message)
 
+    def _transaction(
+        self,
+        smtp: smtplib.SMTP,
+        address: str,
+        data: bytes,
+        gate: Callable[[], bool] | None,
+        meanwhile: Callable[[], None] | None,
+    ) -> bool:
+        """smtplib's sendmail for one ASCII recipient, with the same replies raised as the
+        same exceptions, but with the addresses quoted once (they are checked already) and
+        `gate` and `meanwhile` run while the server works. False when the gate withdrew the
+        message (nothing sent)."""
+        smtp.ehlo_or_helo_if_needed()
+        size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+        smtp.putcmd("mail", f"FROM:<{self.config.sender}>{size}")
+        if gate is not None and not gate():
+            smtp.getreply()
+            _reset(smtp)
+            return False
+        code, reply = smtp.getreply()
+        if code != 250:
+            _abandon(smtp, code)
+            raise smtplib.SMTPSenderRefused(code, reply, self.config.sender)
+        smtp.putcmd("rcpt", f"TO:<{address}>")
+        code, reply = smtp.getreply()
+        if code not in (250, 251):
+            _abandon(smtp, code)
+            raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            _abandon(smtp, code)  # sendmail leaves the transaction open here; the next fails
+            raise smtplib.SMTPDataError(code, reply)
+        content = _LEADING_DOT.sub(b"..", data)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        smtp.send(content + b".\r\n")
+        if meanwhile is not None:
+            meanwhile()
+        code, reply = smtp.getreply()
+        if code != 250:
+            _abandon(smtp, code)
+            raise smtplib.SMTPDataError(code, reply)
+        return True
+
     def _refused(
         self, message: Message, what: str, code: int, reply: bytes | str
     ) -> DeliveryResult:
@@ -259,26 +339,29 @@ class EmailChannel(Channel):
         )
 
     def _raw(self, message: Message) -> bytes | None:
-        """The message as bytes, written directly: the email package's header folding took
-        three quarters of a delivery's time. None for a non-ASCII address (SMTPUTF8), which
-        goes through `_build` and the email package."""
+        """The message as bytes, written directly: the email package's header folding and
+        address parsing took most of a delivery's time. None for a non-ASCII address
+        (SMTPUTF8), which goes through `_build` and the email package."""
         c = self.config
         if not (message.address.isascii() and c.sender.isascii()):
             return None
-        Address(addr_spec=message.address)  # refuses what is not an address, as _build does
-        domain = c.sender.rpartition("@")[2] or "localhost"
-        headers = [
-            f"Subject: {_encoded(message.subject)}",
-            f"From: {formataddr((c.sender_name or '', c.sender), charset='utf-8')}",
-            f"To: {formataddr((message.recipient or '', message.address), charset='utf-8')}",
-            f"Date: {formatdate(localtime=True)}",
-            f"Message-ID: {make_msgid(domain=domain)}",
-            "MIME-Version: 1.0",
-            'Content-Type: text/plain; charset="utf-8"',
-            "Content-Transfer-Encoding: base64",
-        ]
+        _check_address(message.address)  # refuses what is not an address, as _build does
+        if self._headers is None:  # the same for every message of this channel
+            self._headers = (
+                f"From: {_mailbox(c.sender_name, c.sender)}\r\n",
+                "MIME-Version: 1.0\r\n"
+                'Content-Type: text/plain; charset="utf-8"\r\n'
+                "Content-Transfer-Encoding: base64\r\n\r\n",
+            )
+        sender, content = self._headers
+        head = (
+            f"Subject: {_encoded(message.subject)}\r\n{sender}"
+            f"To: {_mailbox(message.recipient, message.address)}\r\n"
+            f"Date: {_date_now()}\r\n"
+            f"Message-ID: {make_msgid(domain=self._domain)}\r\n{content}"
+        )
         body = base64.encodebytes(message.body.encode("utf-8")).replace(b"\n", b"\r\n")
-        return "\r\n".join(headers).encode("ascii") + b"\r\n\r\n" + body
+        return head.encode("ascii") + body
 
     def _build(self, message: Message) -> EmailMessage:
         c = self.config
@@ -302,9 +385,49 @@ class EmailChannel(Channel):
 
 
 def _encoded(text: str) -> str:
-    """Header text: as is when ASCII, else RFC 2047 encoded words (folded at 76 columns)."""
+    """Header text on one line: as is when ASCII, else RFC 2047 encoded words."""
     text = " ".join(text.split())  # no line breaks inside a header
-    return text if text.isascii() else Header(text, "utf-8").encode()
+    return text if text.isascii() else _encoded_words(text)
+
+
+def _encoded_words(text: str) -> str:
+    """UTF-8 base64 encoded words of at most 72 characters, each holding whole characters
+    (RFC 2047 section 5), folded onto continuation lines."""
+    data = text.encode("utf-8")
+    words = []
+    start = 0
+    while start < len(data):
+        end = min(start + _WORD_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character: back off
+            end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
+        start = end
+    return "\r\n ".join(words)
+
+
+def _mailbox(name: str, address: str) -> str:
+    """`name <address>` for a To or From header, the name quoted or encoded as it needs."""
+    name = " ".join(name.split())
+    if not name:
+        return address
+    if name.isascii():
+        return formataddr((name, address))
+    return f"{_encoded_words(name)} <{address}>"
+
+
+@lru_cache(maxsize=4096)
+def _check_address(address: str) -> None:
+    """Raises ValueError (or IndexError, HeaderParseError) when `address` is not one address;
+    remembered, as one person's address comes back for each of their notices."""
+    Address(addr_spec=address)
+
+
+def _date_now() -> str:
+    """The Date header for now, formatted once a second."""
+    second = int(time.time())
+    if _DATE[0] != second:
+        _DATE[:] = [second, formatdate(second, localtime=True)]
+    return str(_DATE[1])
 
 
 def _describe(error: BaseException) -> str:
@@ -313,6 +436,20 @@ def _describe(error: BaseException) -> str:
         text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply
         return f"{error.smtp_code} {text}"
     return str(error) or type(error).__name__
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as sendmail does: 421 means the server is closing; otherwise the
+    transaction is reset so the connection can carry the next message."""
+    if code == 421:
+        smtp.close()
+    else:
+        _reset(smtp)
+
+
+def _reset(smtp: smtplib.SMTP) -> None:
+    with suppress(smtplib.SMTPServerDisconnected):  # reported when the next command is sent
+        smtp.rset()
 
 
 def _disconnect(smtp: smtplib.SMTP) -> None:
