@@ -82,10 +82,7 @@ def days_to_bottom_line(left: int, working: bool) -> Msg:
     `rectify board`'s headings)."""
     if left == 0:
         return Msg("the bottom line is today")
-    days = abs(left)
-    if days == 1:
-        return _ONE_DAY[working, left < 0]
-    return Msg(_DAYS[working, left < 0].template, days=days)
+    return board_service.days_text(abs(left), working, past=left < 0)
 
 
 def days_left_text(left: int | None, working: bool) -> Msg | None:
@@ -97,18 +94,6 @@ def days_left_text(left: int | None, working: bool) -> Msg | None:
     return Msg(_ITEM_DAYS[working, left < 0].template, days=abs(left))
 
 
-_ONE_DAY = {
-    (False, False): Msg("1 day left"),
-    (False, True): Msg("1 day past it"),
-    (True, False): Msg("1 working day left"),
-    (True, True): Msg("1 working day past it"),
-}
-_DAYS = {
-    (False, False): Msg("{days} days left"),
-    (False, True): Msg("{days} days past it"),
-    (True, False): Msg("{days} working days left"),
-    (True, True): Msg("{days} working days past it"),
-}
 _ITEM_DAYS = {
     (False, False): Msg("{days} days left"),
     (False, True): Msg("{days} days overdue"),

@@ -249,9 +249,9 @@ def _heading(row: Mapping[str, Any], lang: str, width: int) -> str:
     if left == 0:
         state = Msg("the bottom line is today")
     elif left > 0:
-        state = _days(left, working, past=False)
+        state = days_text(left, working, past=False)
     else:
-        state = _days(-left, working, past=True)
+        state = days_text(-left, working, past=True)
 
     def line(name: str) -> str:
         return Msg(
@@ -264,7 +264,8 @@ def _heading(row: Mapping[str, Any], lang: str, width: int) -> str:
     return line(truncate(name, _width(name) - over)) if over > 0 else line(name)
 
 
-def _days(days: int, working: bool, *, past: bool) -> Msg:
+def days_text(days: int, working: bool, *, past: bool) -> Msg:
+    """'1 day left', '12 working days past it' (the board's words; the web's too)."""
     if days == 1:
         return _ONE_DAY[working, past]
     return Msg(_DAYS[working, past].template, days=days)
