@@ -97,6 +97,8 @@ def configure_logging() -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # transitions says INFO at every state change: noise beside the audit trail.
+        logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
 def run(
@@ -120,5 +122,8 @@ def run(
         trusted_proxy=trusted_proxy,
     )  # fmt: skip
     if say is not None:
-        say(state.base_url, server.addresses)
+        # With no base URL given or configured, the address it listens on is the one to open.
+        configured = base_url or app_context.settings.values.get("RECTIFY_WEB_BASE_URL")
+        shown = state.base_url if configured else f"http://{host}:{server.port}/"
+        say(shown, server.addresses)
     server.serve(stop_after)

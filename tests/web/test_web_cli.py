@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
@@ -113,8 +114,17 @@ def test_links_in_chinese(county: Rectify) -> None:
 def test_serve_runs_bounded_and_says_where(county: Rectify) -> None:
     result = county.run("serve", "--port", "0", "--stop-after", "0.3", now=NOW)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Serving http://127.0.0.1:8080/ (listening on 127.0.0.1:")
+    # No base URL given or configured: the address it listens on, its real port.
+    first = result.stdout.splitlines()[0]
+    assert re.match(r"Serving http://127\.0\.0\.1:(\d+)/ \(listening on 127\.0\.0\.1:\1\)", first)
+    assert ":0/" not in first
     assert result.stdout.rstrip().endswith("Ctrl-C stops.")
+
+
+def test_serve_says_the_base_url_it_was_given(county: Rectify) -> None:
+    result = county.run("serve", "--port", "0", "--stop-after", "0.3",
+                        "--base-url", "https://dcs.example.gov.cn/rectify", now=NOW)  # fmt: skip
+    assert result.stdout.startswith("Serving https://dcs.example.gov.cn/rectify/ (listening on ")
 
 
 def test_serve_needs_an_initialised_database(tmp_path: Path) -> None:
