@@ -251,9 +251,9 @@ class _Run:
         False when the lease was lost."""
         channel = channels[name]
         send = self._session(channel)
-        messages = _Lookahead(rows, self._message)
+        messages = _Lookahead(rows, partial(self._message, channel))
         for row, message in messages:
-            result = self._send_one(channel, send, row.id, message, messages.ahead, now)
+            result = self._send_one(channel, send, row.id, message, messages, now)
             if result is None:
                 self.lease_lost = True
                 return False
@@ -280,9 +280,9 @@ class _Run:
                 break
         return True
 
-    def _message(self, row: Any) -> Message | None:
-        """The notice rendered for its channel; None when it cannot be, its outcome then
-        waiting to be recorded with the next result."""
+    def _message(self, channel: Channel, row: Any) -> Message | None:
+        """The notice rendered and prepared for its channel; None when it cannot be
+        rendered, its outcome then waiting to be recorded with the next result."""
         try:
             context = _context(row, self.app, self.calendar())
             if row.recipient in self.links:
@@ -295,8 +295,15 @@ class _Run:
             self.unrecorded.append((row, DeliveryResult(row.id, False, error, retryable=False)))
             self.on_sent(1)
             return None
-        return Message(
-            row.id, row.channel, row.address, row.recipient_name, rendered.subject, rendered.body
+        return channel.prepare(
+            Message(
+                row.id,
+                row.channel,
+                row.address,
+                row.recipient_name,
+                rendered.subject,
+                rendered.body,
+            )
         )
 
     def _send_one(
@@ -305,23 +312,25 @@ class _Run:
         send: Callable[..., DeliveryResult],
         notice_id: int,
         message: Message,
-        ahead: Callable[[], None],
+        messages: _Lookahead,
         now: datetime,
     ) -> DeliveryResult | None:
         """Send one message, the notice taken 'sending' (and the results before it recorded)
         before it can go out; None when our lease on it was lost and it was not sent.
 
         A channel that interleaves (email) is handed that step as `gate`, to run while the
-        server reads the message's first command, and the next message's rendering as
-        `meanwhile`, to run while the server takes this one; others get each in turn.
+        server reads the message's first command, the next message's rendering as
+        `meanwhile`, and that message as `upcoming`, to begin it while this result is
+        recorded; others get each in turn.
         """
         gate = _Gate(lambda: self._mark_sending(notice_id, now))
         result: DeliveryResult | None = None
         if getattr(channel, "interleaves", False):
-            result = _send(channel, partial(send, gate=gate, meanwhile=ahead), message)
+            interleaved = partial(send, gate=gate, meanwhile=messages.ahead, upcoming=messages.peek)
+            result = _send(channel, interleaved, message)
         elif gate():
             result = _send(channel, send, message)
-        ahead()
+        messages.ahead()
         if gate.error is not None:
             raise gate.error
         if gate.called and not gate.allowed:
@@ -457,6 +466,11 @@ class _Lookahead:
                     self._ready = (row, message)
         except BaseException as exc:  # raised again by __iter__, outside the channel
             self._error = exc
+
+    def peek(self) -> Message | None:
+        """The message to be handed out next, rendered now if it is not yet; never raises."""
+        self.ahead()
+        return self._ready[1] if self._ready is not None else None
 
     def __iter__(self) -> Iterator[tuple[Any, Message]]:
         while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from workflow.errors import RectifyError
@@ -24,6 +24,9 @@ class Message:
     recipient: str  # display name, e.g. '韩水'
     subject: str  # email subject; ignored by SMS
     body: str
+    # The channel's own form of the message (for email the bytes on the wire), made ahead of
+    # the send by Channel.prepare; None when the channel makes it as it sends.
+    payload: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,12 @@ class Channel(ABC):
         Delivery problems are reported as failed results, not raised. Where the
         protocol allows it, one connection serves the whole batch.
         """
+
+    def prepare(self, message: Message) -> Message:
+        """The message with whatever of its sending can be done before its turn (the outbox
+        calls this while the channel waits on the one before). It must not raise: a message
+        it cannot prepare is returned as it is, and its send reports why."""
+        return message
 
     @contextmanager
     def session(self) -> Iterator[Callable[[Message], DeliveryResult]]:

@@ -15,7 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
@@ -60,6 +60,15 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout: float = DEFAULT_TIMEOUT
     ca_file: str = ""  # private CA for intranet mail servers; default trust store otherwise
+
+
+@dataclass
+class _Open:
+    """A session's connection, and the message whose MAIL FROM is already on its way (sent as
+    the one before was accepted; its reply not read yet)."""
+
+    smtp: smtplib.SMTP
+    mail_for: Message | None = None
 
 
 class _ConnectionLost(Exception):
@@ -107,6 +116,7 @@ class EmailChannel(Channel):
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+        self._has_size: bool | None = None  # the server takes SIZE=; asked once
         self._domain = config.sender.rpartition("@")[2] or "localhost"
         self._headers: tuple[str, str] | None = None  # built at the first message
 
@@ -174,24 +184,29 @@ class EmailChannel(Channel):
         """One connection (and one login), opened at the first message, kept for the rest;
         after a lost connection the next message opens a new one.
 
-        The sender takes two optional callables. `gate()` is called once MAIL FROM is on its
-        way and before anything that could deliver the message; when it returns False the
-        transaction is abandoned (RSET) and the message is not sent. `meanwhile()` is called
-        once the message's content is written, before the server's answer is read. Neither
-        is called when the message fails before reaching that point; neither may raise.
+        The sender takes three optional callables, each run while the server is busy with a
+        command, so that the outbox's work is not added to the server's. `gate()` is called
+        once MAIL FROM is on its way and before anything that could deliver the message; when
+        it returns False the transaction is abandoned (RSET) and the message is not sent.
+        `meanwhile()` is called once RCPT TO is on its way. `upcoming()` is called once the
+        message is accepted and names the message this session will be asked to send next, or
+        None: its MAIL FROM is sent then, to be read by the server while the outbox records
+        this result (a message not sent after all has its transaction reset). None is called
+        when the message fails before reaching that point; none may raise.
         """
-        state: dict[str, smtplib.SMTP] = {}
+        state: dict[str, _Open] = {}
 
         def send(
             message: Message,
             *,
             gate: Callable[[], bool] | None = None,
             meanwhile: Callable[[], None] | None = None,
+            upcoming: Callable[[], Message | None] | None = None,
         ) -> DeliveryResult:
-            smtp = state.get("smtp")
-            if smtp is None:
+            connection = state.get("smtp")
+            if connection is None:
                 try:
-                    smtp = state["smtp"] = self._connect()
+                    connection = state["smtp"] = _Open(self._connect())
                 except smtplib.SMTPAuthenticationError as error:
                     reason = f"SMTP login refused: {_describe(error)}"
                     return not_attempted(message, reason, self._secrets())
@@ -199,7 +214,7 @@ class EmailChannel(Channel):
                     reason = f"SMTP connection failed: {_describe(error)}"
                     return not_attempted(message, reason, self._secrets())
             try:
-                return self._send_one(smtp, message, gate, meanwhile)
+                return self._send_one(connection, message, gate, meanwhile, upcoming)
             except _ConnectionLost as lost:
                 # This message may or may not have gone out: it uses an attempt.
                 _disconnect(state.pop("smtp"))
@@ -237,23 +252,35 @@ class EmailChannel(Channel):
         # Certificates and host names are verified; a private CA can be supplied.
         return ssl.create_default_context(cafile=self.config.ca_file or None)
 
+    def prepare(self, message: Message) -> Message:
+        """The message with its bytes on the wire made (see `_wire`)."""
+        try:
+            wire = self._wire(message)
+        except (ValueError, IndexError, HeaderParseError):
+            return message  # its send says why
+        return message if wire is None else replace(message, payload=wire)
+
     def _send_one(
         self,
-        smtp: smtplib.SMTP,
+        connection: _Open,
         message: Message,
         gate: Callable[[], bool] | None,
         meanwhile: Callable[[], None] | None,
+        upcoming: Callable[[], Message | None] | None,
     ) -> DeliveryResult:
+        smtp = connection.smtp
+        if connection.mail_for is not None and connection.mail_for is not message:
+            _withdraw(connection)  # sent for a message the outbox did not send next
         if smtp.sock is None:  # smtplib closes its end when the server answers 421
             raise _NotSent("SMTP connection closed by the server")
         try:
-            raw = self._raw(message)
-            email = None if raw is not None else self._build(message)
+            wire = message.payload if message.payload is not None else self._wire(message)
+            email = None if wire is not None else self._build(message)
         except (ValueError, IndexError, HeaderParseError) as error:
             return failed(message, f"invalid email address: {error}", retryable=False)
         try:
-            if raw is not None:
-                sent = self._transaction(smtp, message.address, raw, gate, meanwhile)
+            if wire is not None:
+                sent = self._transaction(connection, message, wire, gate, meanwhile, upcoming)
             else:
                 assert email is not None
                 sent = gate is None or gate()
@@ -283,19 +310,24 @@ class EmailChannel(Channel):
 
     def _transaction(
         self,
-        smtp: smtplib.SMTP,
-        address: str,
-        data: bytes,
+        connection: _Open,
+        message: Message,
+        wire: bytes,
         gate: Callable[[], bool] | None,
         meanwhile: Callable[[], None] | None,
+        upcoming: Callable[[], Message | None] | None,
     ) -> bool:
         """smtplib's sendmail for one ASCII recipient, with the same replies raised as the
-        same exceptions, but with the addresses quoted once (they are checked already) and
-        `gate` and `meanwhile` run while the server works. False when the gate withdrew the
-        message (nothing sent)."""
-        smtp.ehlo_or_helo_if_needed()
-        size = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-        smtp.putcmd("mail", f"FROM:<{self.config.sender}>{size}")
+        same exceptions, but with the addresses quoted once (they are checked already), the
+        content stuffed ahead, and `gate`, `meanwhile` and `upcoming` run while the server
+        works (see `session`). False when the gate withdrew the message (nothing sent)."""
+        smtp = connection.smtp
+        address = message.address
+        if connection.mail_for is message:
+            connection.mail_for = None  # its MAIL FROM went as the message before was accepted
+        else:
+            smtp.ehlo_or_helo_if_needed()
+            self._mail_from(smtp, wire)
         if gate is not None and not gate():
             smtp.getreply()
             _reset(smtp)
@@ -305,6 +337,8 @@ class EmailChannel(Channel):
             _abandon(smtp, code)
             raise smtplib.SMTPSenderRefused(code, reply, self.config.sender)
         smtp.putcmd("rcpt", f"TO:<{address}>")
+        if meanwhile is not None:
+            meanwhile()
         code, reply = smtp.getreply()
         if code not in (250, 251):
             _abandon(smtp, code)
@@ -314,17 +348,25 @@ class EmailChannel(Channel):
         if code != 354:
             _abandon(smtp, code)  # sendmail leaves the transaction open here; the next fails
             raise smtplib.SMTPDataError(code, reply)
-        content = _LEADING_DOT.sub(b"..", data)
-        if not content.endswith(b"\r\n"):
-            content += b"\r\n"
-        smtp.send(content + b".\r\n")
-        if meanwhile is not None:
-            meanwhile()
+        smtp.send(wire)
         code, reply = smtp.getreply()
         if code != 250:
             _abandon(smtp, code)
             raise smtplib.SMTPDataError(code, reply)
+        following = upcoming() if upcoming is not None else None
+        if following is not None and following.payload is not None:
+            try:
+                self._mail_from(smtp, following.payload)
+            except smtplib.SMTPServerDisconnected:
+                return True  # smtplib has closed it: the next message is told so, unsent
+            connection.mail_for = following
         return True
+
+    def _mail_from(self, smtp: smtplib.SMTP, wire: bytes) -> None:
+        if self._has_size is None:
+            self._has_size = bool(smtp.does_esmtp and smtp.has_extn("size"))
+        size = f" size={len(wire)}" if self._has_size else ""
+        smtp.putcmd("mail", f"FROM:<{self.config.sender}>{size}")
 
     def _refused(
         self, message: Message, what: str, code: int, reply: bytes | str
@@ -338,10 +380,11 @@ class EmailChannel(Channel):
             message, f"{what}: {code} {text}", retryable=not permanent, secrets=self._secrets()
         )
 
-    def _raw(self, message: Message) -> bytes | None:
-        """The message as bytes, written directly: the email package's header folding and
-        address parsing took most of a delivery's time. None for a non-ASCII address
-        (SMTPUTF8), which goes through `_build` and the email package."""
+    def _wire(self, message: Message) -> bytes | None:
+        """The message as DATA sends it: written directly as bytes (the email package's
+        header folding and address parsing took most of a delivery's time), dot-stuffed and
+        ending in CRLF.CRLF. None for a non-ASCII address (SMTPUTF8), which goes through
+        `_build` and the email package."""
         c = self.config
         if not (message.address.isascii() and c.sender.isascii()):
             return None
@@ -361,7 +404,11 @@ class EmailChannel(Channel):
             f"Message-ID: {make_msgid(domain=self._domain)}\r\n{content}"
         )
         body = base64.encodebytes(message.body.encode("utf-8")).replace(b"\n", b"\r\n")
-        return head.encode("ascii") + body
+        # Only the head can hold a line starting with a dot; base64 lines never do.
+        data = _LEADING_DOT.sub(b"..", head.encode("ascii")) + body
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        return data + b".\r\n"
 
     def _build(self, message: Message) -> EmailMessage:
         c = self.config
@@ -452,7 +499,19 @@ def _reset(smtp: smtplib.SMTP) -> None:
         smtp.rset()
 
 
-def _disconnect(smtp: smtplib.SMTP) -> None:
+def _withdraw(connection: _Open) -> None:
+    """Read the reply to a MAIL FROM sent ahead for a message that is not sent next, and
+    reset that transaction."""
+    connection.mail_for = None
+    with suppress(OSError, smtplib.SMTPException):
+        connection.smtp.getreply()
+        connection.smtp.rset()
+
+
+def _disconnect(connection: _Open) -> None:
+    if connection.mail_for is not None:
+        _withdraw(connection)
+    smtp = connection.smtp
     try:
         smtp.quit()
     except (OSError, smtplib.SMTPException):

@@ -72,6 +72,11 @@ class SmtpRecorder:
         # Refuse MAIL FROM until the client has logged in. Done here rather than with
         # aiosmtpd's auth_required, which warns (an error in this suite) without TLS.
         self.auth_required = False
+        # The commands of every transaction, in the order the server took them: MAIL, RCPT,
+        # DATA (accepted or not), RSET, QUIT.
+        self.commands: list[str] = []
+        # The n-th MAIL FROM the server takes (1-based, over all connections) -> its reply.
+        self.mail_replies: dict[int, str] = {}
 
     def count_connection(self) -> None:
         with self._lock:
@@ -85,6 +90,11 @@ class SmtpRecorder:
         address: str,
         mail_options: list[str],
     ) -> str:
+        with self._lock:
+            self.commands.append("MAIL")
+            reply = self.mail_replies.get(self.commands.count("MAIL"))
+        if reply:
+            return reply
         if self.auth_required and not session.authenticated:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
@@ -99,6 +109,8 @@ class SmtpRecorder:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        with self._lock:
+            self.commands.append("RCPT")
         refusal = self.refuse.get(address)
         if refusal:
             return refusal
@@ -107,6 +119,7 @@ class SmtpRecorder:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self._lock:
+            self.commands.append("DATA")
             done = self._per_connection.get(session.peer, 0)
             if self.close_after is not None and done >= self.close_after:
                 return "421 4.7.0 Too many messages on this connection, closing"
@@ -124,6 +137,16 @@ class SmtpRecorder:
         with self._lock:
             self.mails.append(mail)
         return "250 Message accepted for delivery"
+
+    async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            self.commands.append("RSET")
+        return "250 OK"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self._lock:
+            self.commands.append("QUIT")
+        return "221 Bye"
 
     def authenticate(
         self,
