@@ -10,8 +10,9 @@ keeps a note saying it may have gone twice.
 
 Speed: those per-message transactions use statements compiled once a run on one DBAPI
 connection (notifications.outbox_sql, notifications.prepared); an email channel runs that
-transaction while the server reads MAIL FROM, and renders the next message while the server
-takes the current one, so the server's time is not added to ours.
+transaction while the server reads MAIL FROM, renders and prepares the next message while the
+server reads RCPT TO, and sends the next MAIL FROM as soon as a message is accepted, so the
+server's time is not added to ours.
 
 Failures: a refusal of one recipient for good (SMTP 5xx for that address, an invalid number)
 makes that notice dead at once. Anything that may pass (no connection, timeouts, SMTP 4xx, a
