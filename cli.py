@@ -1124,15 +1124,12 @@ def import_(app: App, file: Path, campaign_: str, update: bool) -> None:
     if summary.update:
         say(app, "Updated {campaign} from {file}: {moved} deadlines moved, {tasks} tasks added, "
             "{unchanged} rows unchanged.", campaign=summary.campaign, file=summary.file,
-            moved=len(summary.moved), tasks=summary.tasks, unchanged=summary.unchanged)  # fmt: skip
-        moved: dict[date, list[str]] = {}
-        for ref, deadline in summary.moved:
-            moved.setdefault(deadline, []).append(ref)
+            moved=summary.moved, tasks=summary.tasks, unchanged=summary.unchanged)  # fmt: skip
         from workflow.services.handover import some_refs
 
-        for deadline, refs in moved.items():  # the first 20 and a count: a ledger may move all
-            say(app, "Deadline moved to {deadline}: {refs}.", deadline=Day(deadline),
-                refs=some_refs(refs[:20], len(refs)))  # fmt: skip
+        for moved in summary.moved_to:  # the first 20 and a count: a ledger may move all
+            say(app, "Deadline moved to {deadline}: {refs}.", deadline=Day(moved.deadline),
+                refs=some_refs(moved.refs, moved.count))  # fmt: skip
     if summary.items:
         say(app, "Imported {problems} problems, {tasks} tasks and {items} responsibility items "
             "into {campaign} ({first}..{last}).", problems=summary.problems, tasks=summary.tasks,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from workflow.db.schema import metadata
 from workflow.errors import RectifyError
 
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "rectify_write"
 

@@ -145,7 +145,7 @@ problems = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("ref", String(20), nullable=False, unique=True),
-    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False),
     Column("ledger_no", String(20)),
     Column("source", Text),
     Column("category", Text),
@@ -157,6 +157,8 @@ problems = Table(
     Column("definition_version", Integer, nullable=False),
     *_stamps(),
     CheckConstraint(STATE_CHECK, name="state"),
+    # A campaign's problems, and those of a revised ledger's chunk by 序号 (0009).
+    Index("ix_problems_campaign_ledger_no", "campaign_id", "ledger_no"),
 )
 
 tasks = Table(

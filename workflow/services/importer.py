@@ -8,7 +8,7 @@ repeated within the file, rows an earlier import made) are asked of the database
 are in it, not of a dict of every row. Each import is recorded (file name, SHA-256 of its
 bytes, who, when) and its tasks keep the key of their ledger row, so a ledger imported twice is
 refused naming the first import; `update=True` applies a revised ledger instead (see
-importer_update), read whole.
+importer_update), streamed the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,14 @@ from workflow.ledger.reader import LedgerFormatError, LedgerRow, LedgerStream, R
 from workflow.progress import progress
 from workflow.services.directory import find_campaign
 from workflow.services.importer_check import Checker, Directory, Problem
-from workflow.services.importer_update import known_tasks, move_deadlines, plan
+from workflow.services.importer_update import (
+    FirstRows,
+    Move,
+    MovedTo,
+    MoveTally,
+    move_deadlines,
+    plan,
+)
 from workflow.services.importer_write import Written, queue_assignments, write_rows
 
 DEFAULT_IMMEDIATE_DAYS = 7
@@ -56,9 +62,10 @@ class ImportSummary:
     first_ref: str | None  # of the items added
     last_ref: str | None
     ignored: tuple[str, ...] = ()  # header texts of the columns not used
-    moved: tuple[tuple[str, date], ...] = ()  # (item ref, new deadline), update only
+    moved: int = 0  # items whose deadline an update moved
     unchanged: int = 0  # ledger rows already imported as they are, update only
     import_id: int | None = None  # None: an update that changed nothing
+    moved_to: tuple[MovedTo, ...] = ()  # per new deadline: its first refs and their count
 
 
 def import_ledger(
@@ -83,7 +90,8 @@ def import_ledger(
             with db.write() as conn:
                 target = find_campaign(conn, campaign)
                 job = _Job(conn, app, target, path.name, digest, ledger, actor)
-                return job.update() if update else job.add(chunk_rows or CHUNK_ROWS)
+                chunk_rows = chunk_rows or CHUNK_ROWS
+                return job.update(chunk_rows) if update else job.add(chunk_rows)
     except LedgerFormatError as exc:  # also when found part way: the rows are rolled back
         raise InvalidInput(exc.message) from None
 
@@ -91,6 +99,16 @@ def import_ledger(
 def _chunks(rows: Iterator[LedgerRow], size: int) -> Iterator[list[LedgerRow]]:
     while chunk := list(itertools.islice(rows, size)):
         yield chunk
+
+
+def _added(total: Written, written: Written) -> Written:
+    return Written(
+        total.problems + written.problems,
+        total.tasks + written.tasks,
+        total.items + written.items,
+        total.first_ref or written.first_ref,
+        written.last_ref or total.last_ref,
+    )
 
 
 class _Job:
@@ -110,24 +128,30 @@ class _Job:
         self.file, self.digest, self.ledger = file, digest, ledger
         self.now, self.actor = app.now(), actor
 
-    def checker(self, *, track_keys: bool) -> Checker:
+    def checker(self) -> Checker:
         return Checker(
-            Directory(self.conn),
-            self.ledger,
-            self.campaign.code,
-            self.campaign.deadline,
-            track_keys=track_keys,
+            Directory(self.conn), self.ledger, self.campaign.code, self.campaign.deadline
         )
 
-    def failed(self, errors: list[RowError]) -> ImportFailed:
-        ordered = sorted(errors, key=lambda e: e.row_number)
-        return ImportFailed(self.file, capped(ordered), len(ordered))
+    def in_row_order(self, checker: Checker, repeated: list[RowError]) -> list[RowError]:
+        """The reader's and the checker's errors and those of repeated keys (found later, in
+        the database), by row; within a row as the checker would list them: the reader's
+        first, a repeated key after the row's problem, leader and date and before its units
+        and person."""
+        later = {self.ledger.headers.get(f, f) for f in ("unit", "person", "cooperating_units")}
+        rows = {e.row_number for e in repeated}
+        phased = [(e, 0) for e in self.ledger.errors]
+        phased += [
+            (e, 3 if e.row_number in rows and e.field in later else 1) for e in checker.errors
+        ]
+        phased += [(e, 2) for e in repeated]
+        return [e for e, _ in sorted(phased, key=lambda p: (p[0].row_number, p[1]))]
 
     def add(self, chunk_rows: int) -> ImportSummary:
         """Stream the rows in a chunk at a time, then make the checks that need every row."""
         self.refuse_same_file()
         import_id = self.record("new")
-        checker = self.checker(track_keys=False)
+        checker = self.checker()
         total = Written(0, 0, 0, None, None)
         task_ids, row_numbers = array("q"), array("q")  # each written task and its ledger row
         label = Msg("Importing {file}", file=self.file).to(self.app.settings.lang)
@@ -157,18 +181,12 @@ class _Job:
                 checker.forget(grouped)
                 task_ids.extend(written.task_ids)
                 row_numbers.extend(written.row_numbers)
-                total = Written(
-                    total.problems + written.problems,
-                    total.tasks + written.tasks,
-                    total.items + written.items,
-                    total.first_ref or written.first_ref,
-                    written.last_ref or total.last_ref,
-                )
+                total = _added(total, written)
                 tick(len(chunk))
         repeated = self.repeated_in_file(import_id, task_ids, row_numbers)
-        errors = [*self.ledger.errors, *checker.errors, *repeated]
+        errors = self.in_row_order(checker, repeated)
         if errors:
-            raise self.failed(errors)
+            raise ImportFailed(self.file, capped(errors), len(errors))
         if not total.tasks:
             raise InvalidInput("{file}: no rows to import", file=self.file)
         self.refuse_imported_rows(import_id)
@@ -258,21 +276,55 @@ class _Job:
             earlier=self.describe(first.import_id) if first.import_id else first.ref,
         )
 
-    def update(self) -> ImportSummary:
-        """A revised ledger, read and checked whole (see importer_update), then applied."""
-        checker = self.checker(track_keys=True)
-        grouped = checker.check(list(self.ledger))
-        errors = [*self.ledger.errors, *checker.errors]
-        if errors:
-            raise self.failed(errors)
-        if not grouped:
-            raise InvalidInput("{file}: no rows to import", file=self.file)
-        known = known_tasks(self.conn, self.campaign.id)
+    def update(self, chunk_rows: int) -> ImportSummary:
+        """A revised ledger a chunk at a time (see importer_update): each chunk checked, its
+        repeated keys, known tasks and problems looked up, and its changes made. Once a row is
+        bad the import will fail: the rest is checked, not applied."""
+        checker = self.checker()
+        first_rows = FirstRows(self.conn, self.ledger.headers["task"])
         header = self.ledger.headers["deadline"]
-        changes = plan(self.conn, grouped, known, self.campaign.id, header)
-        if changes.errors:
-            raise ImportFailed(self.file, capped(changes.errors), len(changes.errors))
-        if not changes.moves and not changes.new:
+        tally = MoveTally()
+        total = Written(0, 0, 0, None, None)
+        repeated: list[RowError] = []
+        refused: list[tuple[tuple[int, int], RowError]] = []  # changes an update cannot make
+        import_id: int | None = None  # recorded with the first change
+        unchanged, any_rows = 0, False
+        label = Msg("Importing {file}", file=self.file).to(self.app.settings.lang)
+        with progress(self.ledger.size_hint or None, label) as tick:
+            for chunk in _chunks(iter(self.ledger), chunk_rows):
+                grouped = checker.check(chunk)
+                any_rows = any_rows or bool(grouped)
+                repeated += first_rows.repeated(checker.keys_seen)
+                if not (self.ledger.errors or checker.errors or repeated):
+                    late = [
+                        p
+                        for p in grouped
+                        if p.existing_id is not None
+                        and not p.joined
+                        and p.leader_row is not None
+                        and p.leader_row.row_number >= chunk[0].row_number
+                    ]
+                    changes = plan(self.conn, grouped, self.campaign.id, header, import_id)
+                    refused += changes.errors
+                    unchanged += changes.unchanged
+                    if not refused and (changes.moves or changes.new):
+                        import_id = import_id or self.record("update")
+                        written = self.apply(changes.moves, changes.new, tally, import_id)
+                        total = _added(total, written)
+                    if not refused:
+                        self.set_leaders(late)
+                checker.forget(grouped)
+                tick(len(chunk))
+        errors = self.in_row_order(checker, repeated)
+        if errors:
+            raise ImportFailed(self.file, capped(errors), len(errors))
+        if not any_rows:
+            raise InvalidInput("{file}: no rows to import", file=self.file)
+        if refused:
+            ordered = [error for _, error in sorted(refused, key=lambda r: r[0])]
+            raise ImportFailed(self.file, capped(ordered), len(ordered))
+        first_rows.drop()
+        if import_id is None:
             return ImportSummary(
                 self.campaign.code,
                 self.file,
@@ -283,36 +335,37 @@ class _Job:
                 None,
                 None,
                 self.ledger.ignored,
-                (),
-                changes.unchanged,
+                unchanged=unchanged,
             )
-        import_id = self.record("update")
-        moved = move_deadlines(
+        if total.tasks:
+            queue_assignments(self.conn, self.app, self.campaign, import_id, self.now)
+        return self.finish(import_id, total, moved=tally, unchanged=unchanged, update=True)
+
+    def apply(
+        self, moves: list[Move], new: list[Problem], tally: MoveTally, import_id: int
+    ) -> Written:
+        """A chunk's changes: the moved deadlines, then the new rows (交办 notices at the end)."""
+        move_deadlines(
             self.conn,
             self.app,
-            changes.moves,
+            moves,
+            tally,
             campaign=self.campaign,
             source=self.file,
             import_id=import_id,
             now=self.now,
             actor=self.actor,
         )
-        written = write_rows(
+        return write_rows(
             self.conn,
             self.app,
-            changes.new,
+            new,
             self.campaign,
             self.file,
             import_id,
             self.now,
             self.actor,
-        )
-        return self.finish(
-            import_id,
-            written,
-            moved=tuple(moved),
-            unchanged=changes.unchanged,
-            update=True,
+            notify=False,
         )
 
     def record(self, mode: str) -> int:
@@ -337,7 +390,7 @@ class _Job:
         import_id: int,
         written: Written,
         *,
-        moved: tuple[tuple[str, date], ...] = (),
+        moved: MoveTally | None = None,
         unchanged: int = 0,
         update: bool = False,
     ) -> ImportSummary:
@@ -353,14 +406,15 @@ class _Job:
             first,
             last,
             self.ledger.ignored,
-            moved,
+            moved.count if moved else 0,
             unchanged,
             import_id,
+            moved.by_deadline() if moved else (),
         )
         refs = f", {first}..{last}" if first else ""
         text = f"{problems} problems, {tasks_} tasks, {items_} items{refs}"
         if update:
-            text += f"; {len(moved)} deadlines moved, {unchanged} rows unchanged"
+            text += f"; {summary.moved} deadlines moved, {unchanged} rows unchanged"
         self.conn.execute(
             sa.update(imports)
             .where(imports.c.id == import_id)

@@ -31,9 +31,10 @@ class Problem:
     key: str
     row: LedgerRow
     tasks: list[Task] = field(default_factory=list)
-    existing_id: int | None = None  # set by an update that adds tasks to a known problem
+    existing_id: int | None = None  # its row in the database, once written or found
     leader_id: int | None = None  # 责任领导, the first row that names one
     leader_row: LedgerRow | None = None  # that row
+    joined: bool = False  # an update found it made by an earlier import: its leader stays
 
 
 @dataclass(slots=True)
@@ -121,8 +122,9 @@ class ReadLedger(Protocol):
 class Checker:
     """Checks rows as they come. The problems seen stay known across calls of `check` (a
     problem's rows may be far apart); `forget` slims those already written down to what later
-    rows are checked against. With `track_keys` False, rows repeating a key are left to the
-    caller (a streaming import finds them in the database, not in a dict of every row)."""
+    rows are checked against. Rows repeating a key are left to the caller, which finds them
+    in the database, not in a dict of every row: `keys_seen` holds the (key, row number) of
+    each row of the last `check` that names a task and a unit."""
 
     def __init__(
         self,
@@ -130,8 +132,6 @@ class Checker:
         ledger: ReadLedger,
         code: str,
         bottom: date,
-        *,
-        track_keys: bool = True,
     ):
         self.directory = directory
         self.headers = ledger.headers
@@ -142,8 +142,7 @@ class Checker:
         self.reader_errors = ledger.errors
         self.rows_with_bad_dates: set[int] = set()
         self.reader_errors_seen = 0
-        self.track_keys = track_keys
-        self.rows_by_key: dict[str, int] = {}
+        self.keys_seen: list[tuple[str, int]] = []
         self.problems: dict[str, Problem] = {}
 
     def bad_date(self, row_number: int) -> bool:
@@ -155,10 +154,11 @@ class Checker:
         return row_number in self.rows_with_bad_dates
 
     def forget(self, written: Iterable[Problem]) -> None:
-        """Keep of each written problem only what its later rows are checked against."""
+        """Keep of each problem of a chunk only what its later rows are checked against (and,
+        for one an update has not written yet, what a later new row would create it with)."""
         for problem in written:
             problem.tasks = []
-            problem.row = _slim(problem.row)
+            problem.row = _slim(problem.row, unwritten=problem.existing_id is None)
             if problem.leader_row is not None:
                 problem.leader_row = _slim(problem.leader_row)
 
@@ -169,6 +169,7 @@ class Checker:
     def check(self, rows: Sequence[LedgerRow]) -> list[Problem]:
         """The problems of `rows`, in order of first appearance, each with its new tasks."""
         grouped: dict[str, Problem] = {}
+        self.keys_seen = []
         for row in rows:
             if unstorable := row_errors(row, self.headers):  # the same on both backends
                 self.errors.extend(unstorable)
@@ -243,14 +244,8 @@ class Checker:
                 ),
             )
         key = ledger_key(row.no, row.problem, row.task, row.unit)
-        if row.task and row.unit and self.track_keys:
-            first = self.rows_by_key.setdefault(key, row.row_number)
-            if first != row.row_number:  # a later --update could not tell the two apart
-                self.error(
-                    row,
-                    "task",
-                    Msg("same 序号, 整改措施 and 责任单位 as row {row}", row=first),
-                )
+        if row.task and row.unit:  # a repeated key: an error the caller finds
+            self.keys_seen.append((key, row.row_number))
         assignments = self.lead_items(row) + self.cooperating_items(row)
         if len(self.errors) > before or (row.deadline is None and row.deadline_kind != "standing"):
             return None
@@ -364,9 +359,10 @@ class Checker:
         return head
 
 
-def _slim(row: LedgerRow) -> LedgerRow:
+def _slim(row: LedgerRow, *, unwritten: bool = False) -> LedgerRow:
+    source, category = (row.source, row.category) if unwritten else (None, None)
     return LedgerRow(
-        row.row_number, row.no, None, None, row.problem, None, None, (), None, None,
+        row.row_number, row.no, source, category, row.problem, None, None, (), None, None,
         leader=row.leader,
     )  # fmt: skip
 
