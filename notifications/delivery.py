@@ -252,7 +252,7 @@ class _Run:
         False when the lease was lost."""
         channel = channels[name]
         send = self._session(channel)
-        messages = _Lookahead(rows, partial(self._message, channel))
+        messages = _Lookahead(rows, self._message, channel.prepare)
         for row, message in messages:
             result = self._send_one(channel, send, row.id, message, messages, now)
             if result is None:
@@ -281,9 +281,9 @@ class _Run:
                 break
         return True
 
-    def _message(self, channel: Channel, row: Any) -> Message | None:
-        """The notice rendered and prepared for its channel; None when it cannot be
-        rendered, its outcome then waiting to be recorded with the next result."""
+    def _message(self, row: Any) -> Message | None:
+        """The notice rendered for its channel; None when it cannot be, its outcome then
+        waiting to be recorded with the next result."""
         try:
             context = _context(row, self.app, self.calendar())
             if row.recipient in self.links:
@@ -296,15 +296,8 @@ class _Run:
             self.unrecorded.append((row, DeliveryResult(row.id, False, error, retryable=False)))
             self.on_sent(1)
             return None
-        return channel.prepare(
-            Message(
-                row.id,
-                row.channel,
-                row.address,
-                row.recipient_name,
-                rendered.subject,
-                rendered.body,
-            )
+        return Message(
+            row.id, row.channel, row.address, row.recipient_name, rendered.subject, rendered.body
         )
 
     def _send_one(
@@ -444,38 +437,56 @@ class _Gate:
 
 
 class _Lookahead:
-    """A channel's rows turned into messages one ahead of the send: `ahead`, called while the
-    server takes the current message, renders the next in time otherwise spent waiting. Rows
-    that cannot be rendered are left out (their outcome is recorded by `write`)."""
+    """A channel's rows turned into messages one ahead of the send, in two steps: `render`,
+    then the channel's `prepare`. Each call of `ahead`, made while the server takes a command of
+    the current message, does the next step for the next message, in time otherwise spent
+    waiting. Rows that cannot be rendered are left out (their outcome is recorded by
+    `render`)."""
 
-    def __init__(self, rows: list[Any], write: Callable[[Any], Message | None]) -> None:
+    def __init__(
+        self,
+        rows: list[Any],
+        render: Callable[[Any], Message | None],
+        prepare: Callable[[Message], Message],
+    ) -> None:
         self._rows = rows
-        self._write = write
+        self._render = render
+        self._prepare = prepare
         self._position = 0  # the next row to render
         self._ready: tuple[Any, Message] | None = None
+        self._prepared = False  # _ready has been through prepare
         self._error: BaseException | None = None
 
     def ahead(self) -> None:
-        """Render the next message unless it is ready. Never raises into the channel that
-        calls it: an error is raised by the loop, at the next message."""
+        """The next step: render the next message, or prepare it once rendered. Never raises
+        into the channel that calls it: an error is raised by the loop, at the next message."""
         try:
+            if self._ready is not None:
+                if not self._prepared:
+                    row, rendered = self._ready
+                    self._ready, self._prepared = (row, self._prepare(rendered)), True
+                return
             while self._ready is None and self._error is None and self._position < len(self._rows):
                 row = self._rows[self._position]
                 self._position += 1
-                message = self._write(row)
+                message = self._render(row)
                 if message is not None:
-                    self._ready = (row, message)
+                    self._ready, self._prepared = (row, message), False
         except BaseException as exc:  # raised again by __iter__, outside the channel
             self._error = exc
 
     def peek(self) -> Message | None:
-        """The message to be handed out next, rendered now if it is not yet; never raises."""
-        self.ahead()
+        """The message to be handed out next, made ready now if it is not yet; never raises."""
+        self._complete()
         return self._ready[1] if self._ready is not None else None
+
+    def _complete(self) -> None:
+        self.ahead()
+        self.ahead()
 
     def __iter__(self) -> Iterator[tuple[Any, Message]]:
         while True:
-            self.ahead()
+            self._complete()
             if self._error is not None:
                 raise self._error
             if self._ready is None:

@@ -188,11 +188,12 @@ class EmailChannel(Channel):
         command, so that the outbox's work is not added to the server's. `gate()` is called
         once MAIL FROM is on its way and before anything that could deliver the message; when
         it returns False the transaction is abandoned (RSET) and the message is not sent.
-        `meanwhile()` is called once RCPT TO is on its way. `upcoming()` is called once the
-        message is accepted and names the message this session will be asked to send next, or
-        None: its MAIL FROM is sent then, to be read by the server while the outbox records
-        this result (a message not sent after all has its transaction reset). None is called
-        when the message fails before reaching that point; none may raise.
+        `meanwhile()` is called once RCPT TO is on its way, and again once DATA is.
+        `upcoming()` is called once the message is accepted and names the message this session
+        will be asked to send next, or None: its MAIL FROM is sent then, to be read by the
+        server while the outbox records this result (a message not sent after all has its
+        transaction reset). None is called when the message fails before reaching that point;
+        none may raise.
         """
         state: dict[str, _Open] = {}
 
@@ -344,6 +345,8 @@ class EmailChannel(Channel):
             _abandon(smtp, code)
             raise smtplib.SMTPRecipientsRefused({address: (code, reply)})
         smtp.putcmd("data")
+        if meanwhile is not None:
+            meanwhile()
         code, reply = smtp.getreply()
         if code != 354:
             _abandon(smtp, code)  # sendmail leaves the transaction open here; the next fails
