@@ -35,6 +35,8 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
+from notifications.bytecode_cache import bytecode_cache
+
 EVENTS = (
     "assigned",
     "blue",
@@ -210,6 +212,7 @@ class Renderer:
             lstrip_blocks=True,
             # Compiled once: never look at the files again once a template is loaded.
             auto_reload=False,
+            bytecode_cache=bytecode_cache(),
         )
         self._env.filters["cndate"] = lambda day: format_date(day, lang)
         self._env.filters["days"] = lambda n: format_days(n, lang)
