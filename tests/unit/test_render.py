@@ -484,3 +484,22 @@ def test_render_module_imports_no_infrastructure() -> None:
         )
     }
     assert not imported & {"sqlalchemy", "click", "smtplib", "apscheduler", "workflow", "cli"}
+
+
+# The shipped warning email templates write out the greeting and the item's facts rather than
+# call _macros.j2 (warnings are most of what is sent): they must still say exactly what the
+# macros say, so a change to _macros.j2 shows here.
+WARNINGS_WITH_MACROS = Path(__file__).parents[1] / "data" / "templates" / "warnings_with_macros"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("event", ["blue", "yellow", "red"])
+@pytest.mark.parametrize("recipient_kind", ["person", "unit", "leader"])
+@pytest.mark.parametrize("days_left", [5, 1, 0, -1, -12, None])
+def test_warning_emails_say_what_the_macros_say(
+    lang: str, event: str, recipient_kind: str, days_left: int | None
+) -> None:
+    with_macros = Renderer(lang, WARNINGS_WITH_MACROS)
+    context = notice(lang, event=event, recipient_kind=recipient_kind, days_left=days_left)
+
+    assert RENDERERS[lang].render(context, "email") == with_macros.render(context, "email")
