@@ -377,3 +377,37 @@ def test_update_moving_many_items_lists_twenty_and_sweeps_each(
     assert "R21" not in out
     levels = {row["ref"]: row["level"] for row in county.json("list", now="2020-10-10T09:00")}
     assert levels == {f"R{n}": "yellow" for n in range(1, 26)}
+
+
+def test_a_request_overtaken_by_a_revised_ledger_cannot_be_approved(
+    county: Rectify, tmp_path: Path
+) -> None:
+    county.ok("unit", "add", "jyj", "教育局")
+    county.ok("person", "add", "钱教", "--unit", "jyj", "--head", "--email", "qj@jyj.gov.test")
+    header = "序号,问题描述,整改措施,责任单位,责任人,整改时限\n"
+    row = "1,资助政策落实不到位,全面核查资助对象,教育局,钱教,{}\n"
+    ledger = tmp_path / "教育.csv"
+    ledger.write_text(header + row.format("10月15日前"), encoding="utf-8")
+    county.ok("import", str(ledger), "--campaign", "TP", now="2020-09-01T09:00")
+    county.ok("extend", "R1", "--to", "2020-10-20", "--reason", "资金未到位", actor="钱教",
+              now="2020-10-01T09:00")  # fmt: skip
+    ledger.write_text(header + row.format("10月31日前"), encoding="utf-8")
+    county.ok("import", str(ledger), "--campaign", "TP", "--update", now="2020-10-02T09:00")
+    before = snapshot(county)
+
+    refusal = county.fails("extension", "approve", "R1", now="2020-10-03T09:00")
+    county.lang = None  # Chinese, as offices see it
+    in_chinese = county.fails("extension", "approve", "R1", now="2020-10-03T09:00")
+
+    assert refusal == (
+        "Error: R1's deadline has moved to 2020-10-31 since the extension to 2020-10-20 was "
+        "asked for (it was 2020-10-15); the request cannot be approved as it stands: refuse it, "
+        "and the unit may ask again"
+    )
+    assert in_chinese == (
+        "Error: R1 的整改时限在申请延期后已调整为 2020年10月31日（申请时为 2020年10月15日），"
+        "延期至 2020年10月20日 的申请不能再按原样批准：请退回该申请，责任单位可重新申请"
+    )
+    assert snapshot(county) == before  # the ledger's deadline stands
+    county.ok("extension", "refuse", "R1", "--note", "以修订台账为准", now="2020-10-03T09:00")
+    assert county.json("show", "R1")[0]["deadline"] == "2020-10-31"

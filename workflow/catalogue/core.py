@@ -130,6 +130,10 @@ ZH: dict[str, str] = {
         "{ref} 已有一项延期申请在等待审批"
     ),
     "{ref} has no extension request waiting for a decision": "{ref} 没有等待审批的延期申请",
+    "{ref}'s deadline has moved to {deadline} since the extension to {requested} was asked for "
+    "(it was {asked_from}); the request cannot be approved as it stands: refuse it, and the "
+    "unit may ask again": "{ref} 的整改时限在申请延期后已调整为 {deadline}（申请时为 "
+    "{asked_from}），延期至 {requested} 的申请不能再按原样批准：请退回该申请，责任单位可重新申请",
     "{actor} may not decide on {ref}'s extension: only the office or the campaign leader may, "
     "not the unit that asked": (
         "{actor} 不能审批 {ref} 的延期申请：只能由督查室或专项牵头领导审批，申请单位不能自批"

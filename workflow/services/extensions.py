@@ -117,6 +117,18 @@ def decide(app: App, ref: str, *, approve: bool, note: str | None = None) -> dic
                 actor=actor,
                 ref=ref,
             )
+        if approve and pending.current_deadline != item.deadline:
+            # The deadline moved since the request (a revised ledger, an extension decided on
+            # the web meanwhile): approving it now could move the deadline back.
+            raise TransitionRefused(
+                "{ref}'s deadline has moved to {deadline} since the extension to {requested} "
+                "was asked for (it was {asked_from}); the request cannot be approved as it "
+                "stands: refuse it, and the unit may ask again",
+                ref=ref,
+                deadline=Day(item.deadline),
+                requested=Day(pending.requested_deadline),
+                asked_from=Day(pending.current_deadline),
+            )
         status = "approved" if approve else "refused"
         conn.execute(
             update(extensions)
