@@ -83,14 +83,19 @@ def province(rectify: Rectify) -> None:
         rectify.ok("campaign", "add", code, f"{code}整改", "--deadline", "2020-12-31")
 
 
-def write_ledger(path: Path, rows: int) -> Path:
-    """`rows` tasks, five to a problem, one lead unit each, deadlines spread over ten weeks."""
+def ledger_deadline(task: int, later: int = 0) -> str:
+    day = 5 + task % 70 + later
+    return f"2020-{9 + day // 30:02d}-{1 + day % 30:02d}"
+
+
+def write_ledger(path: Path, rows: int, *, later: int = 0) -> Path:
+    """`rows` tasks, five to a problem, one lead unit each, deadlines spread over ten weeks
+    (`later` days later: the same ledger revised)."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for t in range(rows):
-            p, u, day = t // 5 + 1, t % UNITS, 5 + t % 70
-            deadline = f"2020-{9 + day // 30:02d}-{1 + day % 30:02d}"
+            p, u, deadline = t // 5 + 1, t % UNITS, ledger_deadline(t, later)
             writer.writerow([p, "自查", "饮水安全", f"问题{p}", f"整改措施{t + 1}", f"u{u}", "",
                              f"局长{u}", deadline])  # fmt: skip
     return path
@@ -505,3 +510,65 @@ def test_import_killed_mid_run_is_wholly_absent_and_a_rerun_succeeds(
         assert db.query("SELECT count(*) FROM notices") == [(len(whole) * queued,)]
         db.integrity_ok()
     print(f"import: {killed} of {KILLS} killed mid-run ({seconds:.2f} s uninterrupted)")
+
+
+# --- import --update -----------------------------------------------------------------------
+
+UPDATE_KILLS = max(5, KILLS // 4)  # beside the import's own: the same one transaction
+DEADLINES = (
+    "SELECT min(i.deadline), max(i.deadline), sum(i.deadline_version) "
+    "FROM responsibility_items i JOIN tasks t ON t.id = i.task_id "
+    "JOIN problems p ON p.id = t.problem_id JOIN campaigns c ON c.id = p.campaign_id "
+    "WHERE c.code = 'BIG'"
+)
+
+
+def test_an_update_killed_mid_run_is_wholly_absent_and_a_rerun_moves_every_deadline(
+    rectify: Rectify, tmp_path: Path
+) -> None:
+    rng = seeded()
+    province(rectify)
+    ledger = write_ledger(tmp_path / "ledger.csv", IMPORT_ROWS)
+    for campaign in ("BIG", "REF"):
+        rectify.ok("import", str(ledger), "--campaign", campaign)
+    with database(rectify.db_url) as db, watching(rectify.db_url) as watch:
+        revised = write_ledger(tmp_path / "revised-1.csv", IMPORT_ROWS, later=1)
+        process = start(watch.environment(), "import", str(revised), "--campaign", "REF",
+                        "--update")  # fmt: skip
+        assert watch.wait(process), "the update ended before it was seen writing"
+        seconds = timed(lambda: watch.wait(process, writing=False))
+        finish(process)
+        later, killed = 1, 0
+        for _ in range(UPDATE_KILLS):
+            before, deadlines = db.snapshot(), db.query(DEADLINES)
+            revised = write_ledger(tmp_path / f"revised-{later}.csv", IMPORT_ROWS, later=later)
+            process = start(watch.environment(), "import", str(revised), "--campaign", "BIG",
+                            "--update")  # fmt: skip
+            if watch.wait(process):
+                time.sleep(rng.uniform(0, 0.9) * seconds)
+            alive = kill(process)
+            watch.settled()
+            db.integrity_ok()
+            if db.snapshot() == before and db.query(DEADLINES) == deadlines:
+                killed += alive
+                continue
+            # It committed before the kill landed: every item moved, each with its extension.
+            assert db.snapshot()["extensions"] == before["extensions"] + IMPORT_ROWS
+            later += 1
+            seconds *= 0.8
+        assert killed >= 1
+        revised = write_ledger(tmp_path / f"revised-{later}.csv", IMPORT_ROWS, later=later)
+        rectify.ok("import", str(revised), "--campaign", "BIG", "--update", now=NOW)  # the rerun
+        # Every item of BIG has the last revision's deadline; each committed update (REF's, the
+        # rounds that finished before their kill, the rerun) extended every item once.
+        rows = db.query(
+            "SELECT t.title, i.deadline FROM responsibility_items i "
+            "JOIN tasks t ON t.id = i.task_id JOIN problems p ON p.id = t.problem_id "
+            "JOIN campaigns c ON c.id = p.campaign_id WHERE c.code = 'BIG'"
+        )
+        assert sorted((title, str(day)[:10]) for title, day in rows) == sorted(
+            (f"整改措施{t + 1}", str(ledger_deadline(t, later))) for t in range(IMPORT_ROWS)
+        )
+        assert db.query("SELECT count(*) FROM extensions") == [(IMPORT_ROWS * (1 + later),)]
+        db.integrity_ok()
+    print(f"import --update: {killed} of {UPDATE_KILLS} killed mid-run ({seconds:.2f} s)")
