@@ -77,7 +77,12 @@ class _ConnectionLost(Exception):
 
 class _NotSent(Exception):
     """Nothing of this message went out and no more can go on this connection (the sender
-    refused, the connection already closed by the server)."""
+    refused, the connection already closed by the server). `closed`: the server closed it (421,
+    or it was found closed), which a new connection may not."""
+
+    def __init__(self, reason: str, *, closed: bool = False) -> None:
+        super().__init__(reason)
+        self.closed = closed
 
 
 def parse_sender(text: str) -> tuple[str, str]:
@@ -182,7 +187,9 @@ class EmailChannel(Channel):
     @contextmanager
     def session(self) -> Iterator[Callable[..., DeliveryResult]]:
         """One connection (and one login), opened at the first message, kept for the rest;
-        after a lost connection the next message opens a new one.
+        after a lost connection the next message opens a new one, and a message finding its
+        kept connection closed by the server (421: a relay's limit of messages per connection)
+        is sent on a new one.
 
         The sender takes three optional callables, each run while the server is busy with a
         command, so that the outbox's work is not added to the server's. `gate()` is called
@@ -204,25 +211,31 @@ class EmailChannel(Channel):
             meanwhile: Callable[[], None] | None = None,
             upcoming: Callable[[], Message | None] | None = None,
         ) -> DeliveryResult:
-            connection = state.get("smtp")
-            if connection is None:
+            while True:
+                kept = state.get("smtp")  # open since an earlier message
+                connection = kept
+                if connection is None:
+                    try:
+                        connection = state["smtp"] = _Open(self._connect())
+                    except smtplib.SMTPAuthenticationError as error:
+                        reason = f"SMTP login refused: {_describe(error)}"
+                        return not_attempted(message, reason, self._secrets())
+                    except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+                        reason = f"SMTP connection failed: {_describe(error)}"
+                        return not_attempted(message, reason, self._secrets())
                 try:
-                    connection = state["smtp"] = _Open(self._connect())
-                except smtplib.SMTPAuthenticationError as error:
-                    reason = f"SMTP login refused: {_describe(error)}"
-                    return not_attempted(message, reason, self._secrets())
-                except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-                    reason = f"SMTP connection failed: {_describe(error)}"
-                    return not_attempted(message, reason, self._secrets())
-            try:
-                return self._send_one(connection, message, gate, meanwhile, upcoming)
-            except _ConnectionLost as lost:
-                # This message may or may not have gone out: it uses an attempt.
-                _disconnect(state.pop("smtp"))
-                return failed(message, str(lost), retryable=True)
-            except _NotSent as not_sent:
-                _disconnect(state.pop("smtp"))
-                return not_attempted(message, str(not_sent))
+                    return self._send_one(connection, message, gate, meanwhile, upcoming)
+                except _ConnectionLost as lost:
+                    # This message may or may not have gone out: it uses an attempt.
+                    _disconnect(state.pop("smtp"))
+                    return failed(message, str(lost), retryable=True)
+                except _NotSent as not_sent:
+                    _disconnect(state.pop("smtp"))
+                    if not (not_sent.closed and kept):
+                        return not_attempted(message, str(not_sent))
+                    # The server closed a connection kept from earlier messages (a relay's
+                    # limit of messages per connection, 421): nothing of this one went out, so
+                    # it goes on a new connection; a new one closed at once ends the session.
 
         try:
             yield send
@@ -273,7 +286,7 @@ class EmailChannel(Channel):
         if connection.mail_for is not None and connection.mail_for is not message:
             _withdraw(connection)  # sent for a message the outbox did not send next
         if smtp.sock is None:  # smtplib closes its end when the server answers 421
-            raise _NotSent("SMTP connection closed by the server")
+            raise _NotSent("SMTP connection closed by the server", closed=True)
         try:
             wire = message.payload if message.payload is not None else self._wire(message)
             email = None if wire is not None else self._build(message)
@@ -297,7 +310,8 @@ class EmailChannel(Channel):
         except smtplib.SMTPSenderRefused as error:
             # MAIL FROM refused (sender not allowed, authentication required): the same for
             # every message, a matter of settings, never of this notice.
-            raise _NotSent(self._safe(f"SMTP sender refused: {_describe(error)}")) from error
+            reason = self._safe(f"SMTP sender refused: {_describe(error)}")
+            raise _NotSent(reason, closed=error.smtp_code == 421) from error
         except smtplib.SMTPServerDisconnected as error:
             raise _ConnectionLost(self._safe(f"SMTP connection lost: {error}")) from error
         except smtplib.SMTPResponseException as error:  # includes SMTPDataError

@@ -194,19 +194,40 @@ def test_a_stopped_mail_server_keeps_notices_pending_without_using_attempts(
     assert "1 条通知留在队列中，不计尝试次数。" in out  # the other one was tried
 
 
-def test_after_the_server_closes_the_connection_only_the_message_in_flight_is_charged(
+def test_a_server_closing_each_connection_after_one_mail_charges_only_the_refused_ones(
+    rectify: Rectify, smtp_server: SmtpTestServer
+) -> None:
+    office_with_items(rectify, 4)
+    smtp_server.recorder.close_after = 1  # 421 to the second mail of a connection, and hangs up
+    rectify.env.update(smtp_server.settings())
+
+    out = rectify.delivers(now=at(60))
+
+    assert out.splitlines()[0] == "Sent 2, retrying 2, dead 0, held for quiet hours 0."
+    rows = outbox(rectify)
+    assert [(n["ref"], n["status"], n["attempts"]) for n in rows] == [
+        ("R1", "sent", 1),
+        ("R2", "pending", 1),  # answered 421: tried, so it counts
+        ("R3", "sent", 1),  # on a new connection
+        ("R4", "pending", 1),
+    ]
+    assert smtp_server.connections == 2
+
+
+def test_after_the_server_closes_a_new_connection_at_once_the_rest_wait_unattempted(
     rectify: Rectify, smtp_server: SmtpTestServer
 ) -> None:
     office_with_items(rectify, 4)
     smtp_server.recorder.close_after = 1
+    smtp_server.recorder.mail_replies = {3: "421 4.3.2 Service shutting down"}
     rectify.env.update(smtp_server.settings())
 
     out = rectify.delivers(now=at(60))
 
     assert out.splitlines()[0] == "Sent 1, retrying 3, dead 0, held for quiet hours 0."
     assert (
-        "email: cannot send now (SMTP connection closed by the server); 2 notices stay "
-        "pending, no attempt used." in out
+        "email: cannot send now (SMTP sender refused: 421 4.3.2 Service shutting down); "
+        "2 notices stay pending, no attempt used." in out
     )
     rows = outbox(rectify)
     assert [(n["ref"], n["status"], n["attempts"]) for n in rows] == [

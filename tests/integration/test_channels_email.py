@@ -242,7 +242,7 @@ def test_no_login_where_one_is_required_refuses_the_sender_not_the_messages(
     assert smtp_auth_server.mails == []
 
 
-def test_after_the_server_closes_the_connection_the_rest_is_unattempted(
+def test_after_the_server_closes_the_connection_the_rest_go_on_a_new_one(
     smtp_server: SmtpTestServer,
 ) -> None:
     smtp_server.recorder.close_after = 1
@@ -256,9 +256,44 @@ def test_after_the_server_closes_the_connection_the_rest_is_unattempted(
     # The message the server answered 421 was tried: it uses an attempt, and may be retried.
     assert (closing.ok, closing.retryable, closing.attempted) == (False, True, True)
     assert closing.error is not None and "421" in closing.error
+    # Nothing of the next one had gone: it is sent on a new connection.
+    assert rest.ok
+    assert [m.rcpt_tos for m in smtp_server.mails] == [["a@example.gov.cn"], ["c@example.gov.cn"]]
+    assert smtp_server.connections == 2
+
+
+def test_a_421_to_mail_from_on_a_kept_connection_sends_on_a_new_one(
+    smtp_server: SmtpTestServer,
+) -> None:
+    # A relay limiting the messages of one connection answers the next MAIL FROM with 421.
+    smtp_server.recorder.mail_replies = {3: "421 4.7.0 Too many messages on this connection"}
+    channel = EmailChannel.from_settings(smtp_server.settings())
+
+    results = channel.send_batch(batch("a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn"))
+
+    assert [r.ok for r in results] == [True, True, True]
+    assert [m.rcpt_tos for m in smtp_server.mails] == [
+        ["a@example.gov.cn"],
+        ["b@example.gov.cn"],
+        ["c@example.gov.cn"],
+    ]
+    assert smtp_server.connections == 2
+
+
+def test_a_server_closing_every_new_connection_is_not_tried_again_and_again(
+    smtp_server: SmtpTestServer,
+) -> None:
+    closing = "421 4.3.2 Service shutting down"
+    smtp_server.recorder.mail_replies = {n: closing for n in range(1, 10)}
+    channel = EmailChannel.from_settings(smtp_server.settings())
+
+    first, rest = channel.send_batch(batch("a@example.gov.cn", "b@example.gov.cn"))
+
+    assert (first.ok, first.attempted) == (False, False)
+    assert first.error is not None and "421" in first.error
     assert (rest.ok, rest.attempted) == (False, False)
-    assert rest.error == "SMTP connection closed by the server"
-    assert [m.rcpt_tos for m in smtp_server.mails] == [["a@example.gov.cn"]]
+    assert smtp_server.mails == []
+    assert smtp_server.connections == 1  # a new connection closed at once: no second one
 
 
 def test_a_chinese_sender_name_is_rfc2047_and_the_envelope_has_the_bare_address(

@@ -94,6 +94,8 @@ def test_a_transport_failing_after_the_first_message_charges_only_the_one_tried(
 ) -> None:
     office_with_items(rectify, 6)
     smtp_server.recorder.close_after = 1  # answers 421 and hangs up after the first mail
+    # and then closes the next connection at once: the channel is down for the run.
+    smtp_server.recorder.mail_replies = {3: "421 4.3.2 Service shutting down"}
     rectify.env.update(smtp_server.settings())
 
     out = rectify.delivers(now=at(60))
@@ -105,6 +107,7 @@ def test_a_transport_failing_after_the_first_message_charges_only_the_one_tried(
     ] * 4
     assert all(n["last_error"].startswith("not attempted: ") for n in rows[3:])
     smtp_server.recorder.close_after = None
+    smtp_server.recorder.mail_replies = {}
     assert rectify.delivers(now=at(3600)).startswith("Sent 5, retrying 0, dead 0,")
     assert len(smtp_server.mails) == 6
 

@@ -117,3 +117,18 @@ def test_a_message_that_cannot_be_prepared_is_refused_by_its_send(
     assert (result.ok, result.retryable) == (False, False)
     assert result.error is not None and result.error.startswith("invalid email address")
     assert smtp_server.recorder.commands == ["MAIL", "RCPT", "DATA", "QUIT"]
+
+
+def test_a_421_to_the_mail_from_sent_ahead_sends_the_message_on_a_new_connection(
+    smtp_server: SmtpTestServer,
+) -> None:
+    smtp_server.recorder.mail_replies = {2: "421 4.7.0 Too many messages on this connection"}
+    channel = EmailChannel.from_settings(smtp_server.settings())
+    first, second = (channel.prepare(mail(n)) for n in (1, 2))
+    with channel.session() as send:
+        assert send(first, upcoming=lambda: second).ok
+        result = send(second)
+
+    assert result.ok
+    assert [m.rcpt_tos for m in smtp_server.mails] == [["u1@example.gov.cn"], ["u2@example.gov.cn"]]
+    assert smtp_server.connections == 2
