@@ -82,7 +82,8 @@ def copy_db(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def write_ledger(path: Path, rows: int) -> None:
+def write_ledger(path: Path, rows: int, deadline: str = "2020-10-31") -> Path:
+    """`rows` tasks, five to a problem, a lead and a cooperating unit each, due on `deadline`."""
     header = ["序号", "问题来源", "问题类别", "问题描述", "整改措施", "责任单位", "配合单位",
               "责任人", "整改时限"]  # fmt: skip
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -92,7 +93,8 @@ def write_ledger(path: Path, rows: int) -> None:
             p = t // TASKS_PER_PROBLEM + 1
             lead, other = t % UNITS, (t + 1) % UNITS
             writer.writerow([p, "自查", "饮水安全", f"问题{p}", f"整改措施{t + 1}", f"u{lead}",
-                             f"u{other}", f"局长{lead}", "2020-10-31"])  # fmt: skip
+                             f"u{other}", f"局长{lead}", deadline])  # fmt: skip
+    return path
 
 
 def timed(argv: list[str], db: Path, env: dict[str, str]) -> tuple[float, float]:

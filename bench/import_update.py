@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from import_1m import RECTIFY, STAMP, TASKS_PER_PROBLEM, UNITS, copy_db, setup, timed
+from import_1m import RECTIFY, STAMP, copy_db, setup, timed, write_ledger
 
 BEFORE, AFTER = "2020-10-31", "2020-11-30"
 ZH = {BEFORE: "2020年10月31日", AFTER: "2020年11月30日"}
@@ -91,21 +91,6 @@ def main() -> None:
             print(f"{rows:>10,} {name:<10} {seconds:8.2f}s {floor:7.2f}s "
                   f"{seconds / floor:5.1f}x {peak:6.0f} MiB")  # fmt: skip
     print(f"(databases and ledgers in {folder})")
-
-
-def write_ledger(path: Path, rows: int, deadline: str) -> Path:
-    """The ledger of bench/import_1m.py, every row due on `deadline`."""
-    header = ["序号", "问题来源", "问题类别", "问题描述", "整改措施", "责任单位", "配合单位",
-              "责任人", "整改时限"]  # fmt: skip
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for t in range(rows):
-            p = t // TASKS_PER_PROBLEM + 1
-            lead, other = t % UNITS, (t + 1) % UNITS
-            writer.writerow([p, "自查", "饮水安全", f"问题{p}", f"整改措施{t + 1}", f"u{lead}",
-                             f"u{other}", f"局长{lead}", deadline])  # fmt: skip
-    return path
 
 
 def key(no: str, task: str, unit: str) -> str:
